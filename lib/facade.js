@@ -1,0 +1,410 @@
+'use strict';
+// The public API of isolated-vm, built over a native binding.
+//
+// This file runs in two worlds: in Node (lib/index.js passes it the Node-API binding) and inside
+// isolates that receive the module or one of its objects (the addon passes it a binding made of
+// V8 functions with the same names and signatures). So it must not use `require` or anything
+// Node-specific, and it captures every built-in it uses up front.
+//
+// The facade validates arguments with isolated-vm's messages and passes them to the binding as
+// plain positional values; the binding does the work. Instances carry a native handle, attached
+// by the binding, that cannot be forged from JavaScript.
+
+module.exports = function createIsolatedVm(binding) {
+  const { defineProperty, freeze, create, getPrototypeOf } = Object;
+  const isArray = Array.isArray;
+  const isInteger = Number.isInteger;
+  const WeakMapCtor = WeakMap;
+  const TypeErrorCtor = TypeError;
+  const ErrorCtor = Error;
+
+  const SYNC = 0;
+  const ASYNC = 1;
+  const IGNORED = 2;
+  const SYNC_PROMISE = 3;
+
+  // Transfer option bits, as the binding reads them.
+  const COPY = 1;
+  const EXTERNAL_COPY = 2;
+  const REFERENCE = 4;
+  const PROMISE = 8;
+
+  // --- Argument checks, with isolated-vm's wording --------------------------------------------
+
+  function requiresAtLeast(name, count) {
+    return new TypeErrorCtor(`\`${name}\` requires at least ${count} ${count === 1 ? 'parameter' : 'parameters'}`);
+  }
+
+  function requiresParameter(name, index, what) {
+    return new TypeErrorCtor(`\`${name}\` requires parameter ${index} to be ${what}`);
+  }
+
+  function checkCount(name, args, count) {
+    if (args.length < count) {
+      throw requiresAtLeast(name, count);
+    }
+  }
+
+  function checkString(name, index, value) {
+    if (typeof value !== 'string') {
+      throw requiresParameter(name, index, 'a string');
+    }
+    return value;
+  }
+
+  function checkFunction(name, index, value) {
+    if (typeof value !== 'function') {
+      throw requiresParameter(name, index, 'a function');
+    }
+    return value;
+  }
+
+  function optionalObject(name, index, value) {
+    if (value === undefined || value === null) {
+      return undefined;
+    }
+    if ((typeof value !== 'object' && typeof value !== 'function')) {
+      throw requiresParameter(name, index, 'an object');
+    }
+    return value;
+  }
+
+  function optionalArray(name, index, value) {
+    if (value === undefined || value === null) {
+      return undefined;
+    }
+    if (!isArray(value)) {
+      throw requiresParameter(name, index, 'an array');
+    }
+    return value;
+  }
+
+  // Options are read strictly: a present value of the wrong type is an error.
+  function option(options, key) {
+    if (options === undefined) {
+      return undefined;
+    }
+    const value = options[key];
+    return value === null ? undefined : value;
+  }
+
+  function boolOption(options, key, fallback) {
+    const value = option(options, key);
+    if (value === undefined) {
+      return fallback;
+    }
+    if (typeof value !== 'boolean') {
+      throw new TypeErrorCtor(`\`${key}\` must be a boolean`);
+    }
+    return value;
+  }
+
+  function int32Option(options, key, fallback) {
+    const value = option(options, key);
+    if (value === undefined) {
+      return fallback;
+    }
+    if (!isInteger(value) || value < -2147483648 || value > 2147483647) {
+      throw new TypeErrorCtor(`\`${key}\` must be a 32-bit number`);
+    }
+    return value;
+  }
+
+  function numberOption(options, key, fallback) {
+    const value = option(options, key);
+    if (value === undefined) {
+      return fallback;
+    }
+    if (typeof value !== 'number') {
+      throw new TypeErrorCtor(`\`${key}\` must be a number`);
+    }
+    return value;
+  }
+
+  function stringOption(options, key) {
+    const value = option(options, key);
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeErrorCtor(`\`${key}\` must be a string`);
+    }
+    return value;
+  }
+
+  function objectOption(options, key) {
+    const value = option(options, key);
+    if (value !== undefined && typeof value !== 'object' && typeof value !== 'function') {
+      throw new TypeErrorCtor(`\`${key}\` must be an object`);
+    }
+    return value;
+  }
+
+  function functionOption(options, key) {
+    const value = option(options, key);
+    if (value !== undefined && typeof value !== 'function') {
+      throw new TypeErrorCtor(`\`${key}\` must be a function`);
+    }
+    return value;
+  }
+
+  function timeoutOption(options) {
+    const timeout = int32Option(options, 'timeout', 0);
+    return timeout > 0 ? timeout : 0;
+  }
+
+  // TransferOptions: `copy`, `externalCopy`, `reference` (at most one) and `promise`.
+  function transferBits(options) {
+    const copy = boolOption(options, 'copy', false);
+    const externalCopy = boolOption(options, 'externalCopy', false);
+    const reference = boolOption(options, 'reference', false);
+    if (copy + externalCopy + reference > 1) {
+      throw new TypeErrorCtor('Only one of `copy`, `externalCopy`, or `reference` may be set');
+    }
+    const promise = boolOption(options, 'promise', false);
+    return (copy ? COPY : 0) | (externalCopy ? EXTERNAL_COPY : 0) | (reference ? REFERENCE : 0) | (promise ? PROMISE : 0);
+  }
+
+  // ScriptOrigin: `filename`, `lineOffset`, `columnOffset`.
+  function origin(options) {
+    return [stringOption(options, 'filename'), int32Option(options, 'lineOffset', 0), int32Option(options, 'columnOffset', 0)];
+  }
+
+  // --- Classes ----------------------------------------------------------------------------------
+
+  // Defines a class the way isolated-vm's native classes behave: the constructor must be called
+  // with `new` (or cannot be called at all), prototypes are frozen, and so are instances.
+  function defineClass(name, construct, members, statics) {
+    const ctor = {
+      [name]: function (...args) {
+        if (new.target === undefined) {
+          throw new TypeErrorCtor(`\`${name}\` must be called with \`new\``);
+        }
+        if (construct === undefined) {
+          throw new TypeErrorCtor('Illegal constructor');
+        }
+        construct(this, args);
+        freeze(this);
+      },
+    }[name];
+    defineProperty(ctor, 'length', { value: construct === undefined ? 0 : construct.length });
+    const prototype = ctor.prototype;
+    for (const key of Object.keys(members)) {
+      const descriptor = Object.getOwnPropertyDescriptor(members, key);
+      descriptor.enumerable = false;
+      defineProperty(prototype, key, descriptor);
+    }
+    if (statics !== undefined) {
+      for (const key of Object.keys(statics)) {
+        const descriptor = Object.getOwnPropertyDescriptor(statics, key);
+        descriptor.enumerable = false;
+        defineProperty(ctor, key, descriptor);
+      }
+    }
+    freeze(prototype);
+    freeze(ctor);
+    return ctor;
+  }
+
+  // --- Isolate ----------------------------------------------------------------------------------
+
+  function compileScript(isolate, mode, name, args) {
+    checkCount(name, args, 1);
+    const code = checkString(name, 1, args[0]);
+    const options = optionalObject(name, 2, args[1]);
+    return binding.isolateCompileScript(isolate, mode, code, ...origin(options));
+  }
+
+  function createContext(isolate, mode, name, args) {
+    const options = optionalObject(name, 1, args[0]);
+    return binding.isolateCreateContext(isolate, mode, boolOption(options, 'inspector', false));
+  }
+
+  const Isolate = defineClass('Isolate', function (instance, args) {
+    const options = optionalObject('Isolate', 1, args[0]);
+    const memoryLimit = numberOption(options, 'memoryLimit', 128);
+    if (memoryLimit < 8) {
+      throw new ErrorCtor('`memoryLimit` must be at least 8');
+    }
+    const inspector = boolOption(options, 'inspector', false);
+    const onCatastrophicError = functionOption(options, 'onCatastrophicError');
+    binding.isolateNew(instance, memoryLimit, inspector, onCatastrophicError);
+  }, {
+    get cpuTime() { return binding.isolateCpuTime(this); },
+    get wallTime() { return binding.isolateWallTime(this); },
+    get isDisposed() { return binding.isolateIsDisposed(this); },
+    get referenceCount() { return binding.isolateReferenceCount(this); },
+    compileScript(code, options) { return compileScript(this, ASYNC, 'compileScript', arguments); },
+    compileScriptSync(code, options) { return compileScript(this, SYNC, 'compileScriptSync', arguments); },
+    createContext(options) { return createContext(this, ASYNC, 'createContext', arguments); },
+    createContextSync(options) { return createContext(this, SYNC, 'createContextSync', arguments); },
+    dispose() { binding.isolateDispose(this); },
+    getHeapStatistics() { return binding.isolateGetHeapStatistics(this, ASYNC); },
+    getHeapStatisticsSync() { return binding.isolateGetHeapStatistics(this, SYNC); },
+  });
+
+  // --- Context ----------------------------------------------------------------------------------
+
+  // `context.global` is created once per Context instance.
+  const globals = new WeakMapCtor();
+
+  function evaluate(context, mode, name, args) {
+    checkCount(name, args, 1);
+    const code = checkString(name, 1, args[0]);
+    const options = optionalObject(name, 2, args[1]);
+    return binding.contextEval(context, mode, code, timeoutOption(options), ...origin(options), transferBits(options));
+  }
+
+  function evaluateClosure(context, mode, name, args) {
+    checkCount(name, args, 1);
+    const code = checkString(name, 1, args[0]);
+    const closureArguments = optionalArray(name, 2, args[1]);
+    const options = optionalObject(name, 3, args[2]);
+    const argumentsBits = transferBits(objectOption(options, 'arguments'));
+    const resultBits = transferBits(objectOption(options, 'result'));
+    return binding.contextEvalClosure(context, mode, code, closureArguments, timeoutOption(options), ...origin(options), argumentsBits, resultBits);
+  }
+
+  const Context = defineClass('Context', undefined, {
+    get global() {
+      let global = globals.get(this);
+      if (global === undefined) {
+        global = binding.contextGlobal(this);
+        if (global !== undefined) {
+          globals.set(this, global);
+        }
+      }
+      return global;
+    },
+    eval(code, options) { return evaluate(this, ASYNC, 'eval', arguments); },
+    evalIgnored(code, options) { evaluate(this, IGNORED, 'evalIgnored', arguments); },
+    evalSync(code, options) { return evaluate(this, SYNC, 'evalSync', arguments); },
+    evalClosure(code, args, options) { return evaluateClosure(this, ASYNC, 'evalClosure', arguments); },
+    evalClosureIgnored(code, args, options) { evaluateClosure(this, IGNORED, 'evalClosureIgnored', arguments); },
+    evalClosureSync(code, args, options) { return evaluateClosure(this, SYNC, 'evalClosureSync', arguments); },
+    release() {
+      const released = binding.contextRelease(this);
+      const global = globals.get(this);
+      if (released && global !== undefined) {
+        globals.delete(this);
+        binding.referenceRelease(global);
+      }
+      return released;
+    },
+  });
+
+  // --- Script -----------------------------------------------------------------------------------
+
+  function checkContext(name, index, value) {
+    if (value === null || typeof value !== 'object' || getPrototypeOf(value) !== Context.prototype) {
+      throw requiresParameter(name, index, 'a Context');
+    }
+    return value;
+  }
+
+  function run(script, mode, name, args) {
+    checkCount(name, args, 1);
+    const context = checkContext(name, 1, args[0]);
+    const options = optionalObject(name, 2, args[1]);
+    const release = boolOption(options, 'release', false);
+    return binding.scriptRun(script, mode, context, release, timeoutOption(options), transferBits(options));
+  }
+
+  const Script = defineClass('Script', undefined, {
+    release() { binding.scriptRelease(this); },
+    run(context, options) { return run(this, ASYNC, 'run', arguments); },
+    runIgnored(context, options) { run(this, IGNORED, 'runIgnored', arguments); },
+    runSync(context, options) { return run(this, SYNC, 'runSync', arguments); },
+  });
+
+  // --- Reference --------------------------------------------------------------------------------
+
+  function releaseOption(name, args) {
+    return boolOption(optionalObject(name, 1, args[0]), 'release', false);
+  }
+
+  function get(reference, mode, name, args) {
+    checkCount(name, args, 1);
+    const options = optionalObject(name, 2, args[1]);
+    const accessors = boolOption(options, 'accessors', false);
+    return binding.referenceGet(reference, mode, args[0], accessors, transferBits(options));
+  }
+
+  function set(reference, mode, name, args) {
+    checkCount(name, args, 2);
+    const options = optionalObject(name, 3, args[2]);
+    return binding.referenceSet(reference, mode, args[0], args[1], transferBits(options));
+  }
+
+  function remove(reference, mode, name, args) {
+    checkCount(name, args, 1);
+    return binding.referenceDelete(reference, mode, args[0]);
+  }
+
+  function apply(reference, mode, name, args) {
+    const applyArguments = optionalArray(name, 2, args[1]);
+    const options = optionalObject(name, 3, args[2]);
+    const argumentsBits = transferBits(objectOption(options, 'arguments'));
+    const resultOptions = objectOption(options, 'result');
+    if (mode === SYNC_PROMISE && resultOptions !== undefined) {
+      throw new TypeErrorCtor('`result` options are not available for `applySyncPromise`');
+    }
+    const resultBits = transferBits(resultOptions);
+    return binding.referenceApply(reference, mode, args[0], applyArguments, timeoutOption(options), argumentsBits, resultBits);
+  }
+
+  const Reference = defineClass('Reference', function (instance, args) {
+    checkCount('Reference', args, 1);
+    const options = optionalObject('Reference', 2, args[1]);
+    binding.referenceNew(instance, args[0], boolOption(options, 'unsafeInherit', false));
+  }, {
+    get typeof() { return binding.referenceTypeof(this); },
+    deref(options) { return binding.referenceDeref(this, releaseOption('deref', arguments)); },
+    derefInto(options) { return binding.referenceDerefInto(this, releaseOption('derefInto', arguments)); },
+    release() { binding.referenceRelease(this); },
+    delete(property) { return remove(this, ASYNC, 'delete', arguments); },
+    deleteIgnored(property) { remove(this, IGNORED, 'deleteIgnored', arguments); },
+    deleteSync(property) { return remove(this, SYNC, 'deleteSync', arguments); },
+    get(property, options) { return get(this, ASYNC, 'get', arguments); },
+    getSync(property, options) { return get(this, SYNC, 'getSync', arguments); },
+    set(property, value, options) { return set(this, ASYNC, 'set', arguments); },
+    setIgnored(property, value, options) { set(this, IGNORED, 'setIgnored', arguments); },
+    setSync(property, value, options) { return set(this, SYNC, 'setSync', arguments); },
+    apply(receiver, args, options) { return apply(this, ASYNC, 'apply', arguments); },
+    applyIgnored(receiver, args, options) { apply(this, IGNORED, 'applyIgnored', arguments); },
+    applySync(receiver, args, options) { return apply(this, SYNC, 'applySync', arguments); },
+    applySyncPromise(receiver, args, options) { return apply(this, SYNC_PROMISE, 'applySyncPromise', arguments); },
+  });
+
+  // The object `derefInto()` returns; it becomes the referenced value in the value's own world.
+  const Dereference = defineClass('Dereference', undefined, {});
+
+  // --- Callback ---------------------------------------------------------------------------------
+
+  const Callback = defineClass('Callback', function (instance, args) {
+    checkCount('Callback', args, 1);
+    const fn = checkFunction('Callback', 1, args[0]);
+    const options = optionalObject('Callback', 2, args[1]);
+    const isAsync = boolOption(options, 'async', false);
+    const ignored = boolOption(options, 'ignored', false);
+    const sync = boolOption(options, 'sync', false);
+    if (isAsync + ignored + sync > 1) {
+      throw new TypeErrorCtor('Only one of `async`, `ignored`, or `sync` may be set');
+    }
+    binding.callbackNew(instance, fn, isAsync ? 1 : ignored ? 2 : 0);
+  }, {});
+
+  // --- The module -------------------------------------------------------------------------------
+
+  const ivm = {
+    Isolate,
+    Context,
+    Script,
+    Reference,
+    Dereference,
+    Callback,
+  };
+
+  // The binding creates instances of these classes (results, transferred objects) through this
+  // factory, in the order of its `Kind` enumeration.
+  const prototypes = [Isolate.prototype, Context.prototype, Script.prototype, Reference.prototype, Dereference.prototype, Callback.prototype];
+  binding.setup((kind) => create(prototypes[kind]), ivm);
+  return freeze(ivm);
+};

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+'use strict';
+// Builds the native addon in release mode and puts it where lib/binding.js looks for it.
+//
+// Offline builds: the v8 crate downloads a prebuilt V8 unless RUSTY_V8_ARCHIVE points at one.
+// Where a `shared/rusty_v8` folder with the archive exists next to (or above) the repository,
+// it is used; elsewhere the variable is left unset and the official download happens.
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const ARCHIVE = 'librusty_v8_release_x86_64-unknown-linux-gnu.a.gz';
+
+function findArchive() {
+  if (process.env.RUSTY_V8_ARCHIVE) {
+    return process.env.RUSTY_V8_ARCHIVE;
+  }
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'shared', 'rusty_v8', ARCHIVE);
+    if (fs.existsSync(candidate)) {
+      return candidate;
+    }
+    const sibling = path.join(path.dirname(dir), 'shared', 'rusty_v8', ARCHIVE);
+    if (fs.existsSync(sibling)) {
+      return sibling;
+    }
+    if (path.dirname(dir) === dir) {
+      return undefined;
+    }
+  }
+}
+
+function abi() {
+  if (process.platform !== 'linux') {
+    return '';
+  }
+  return process.report.getReport().header.glibcVersionRuntime ? '-gnu' : '-musl';
+}
+
+const env = { ...process.env };
+const archive = findArchive();
+if (archive && process.arch === 'x64' && process.platform === 'linux') {
+  env.RUSTY_V8_ARCHIVE = archive;
+  console.log(`isolated-vm: using the V8 library at ${archive}`);
+}
+
+const cargo = spawnSync('cargo', ['build', '--release', '--locked'], { cwd: root, env, stdio: 'inherit' });
+if (cargo.error) {
+  console.error(`isolated-vm: could not run cargo (${cargo.error.message}); a Rust toolchain is needed to build from source`);
+  process.exit(1);
+}
+if (cargo.status !== 0) {
+  process.exit(cargo.status ?? 1);
+}
+
+const extension = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
+const prefix = process.platform === 'win32' ? '' : 'lib';
+const built = path.join(root, 'target', 'release', `${prefix}isolated_vm.${extension}`);
+const target = path.join(root, `isolated-vm.${process.platform}-${process.arch}${abi()}.node`);
+fs.copyFileSync(built, target);
+console.log(`isolated-vm: built ${path.relative(root, target)}`);

@@ -1,0 +1,100 @@
+//! `Isolate`.
+
+use crate::api::front::Front;
+use crate::api::{run, script_source};
+use crate::error::{msg, Error, Result};
+use crate::handle::Handle;
+use crate::isolate::{IsolateCore, IsolateOptions};
+use crate::ops::{self, Mode, Realm};
+use crate::transfer::{CallMode, Transferable};
+
+/// `isolateNew(instance, memoryLimit, inspector, onCatastrophicError)`
+pub fn new(front: &mut dyn Front) -> Result<()> {
+  let memory_limit_mb = front.number(1)?;
+  let inspector = front.boolean(2)?;
+  let on_catastrophic_error = if front.is_nullish(3) { None } else { Some(front.callback(3, CallMode::Ignored)?) };
+  let owner_env = match front.realm() {
+    Realm::Node(env) => Some(env.id),
+    Realm::Isolate(core) => core.owner_env,
+  };
+  let core = IsolateCore::new(IsolateOptions { memory_limit_mb, inspector, on_catastrophic_error, owner_env })?;
+  front.bind(0, Handle::Isolate(core))
+}
+
+/// `isolateDispose(isolate)`
+pub fn dispose(front: &mut dyn Front) -> Result<()> {
+  let handle = front.handle(0)?;
+  if !handle.isolate()?.dispose() {
+    return Err(Error::generic(msg::ISOLATE_ALREADY_DISPOSED));
+  }
+  front.ret(Transferable::Undefined)
+}
+
+/// `isolateIsDisposed(isolate)`
+pub fn is_disposed(front: &mut dyn Front) -> Result<()> {
+  let handle = front.handle(0)?;
+  let disposed = handle.isolate()?.is_disposed();
+  front.ret(Transferable::Bool(disposed))
+}
+
+/// `isolateCompileScript(isolate, mode, code, filename, lineOffset, columnOffset)`
+pub fn compile_script(front: &mut dyn Front) -> Result<()> {
+  let mode = Mode::from_number(front.number(1)?);
+  run(front, mode, |front| {
+    let handle = front.handle(0)?;
+    let core = handle.isolate()?;
+    core.check_alive()?;
+    let source = script_source(front, 2, 3)?;
+    Ok(ops::isolate::compile_script(core, source))
+  })
+}
+
+/// `isolateCreateContext(isolate, mode, inspector)`
+pub fn create_context(front: &mut dyn Front) -> Result<()> {
+  let mode = Mode::from_number(front.number(1)?);
+  run(front, mode, |front| {
+    let handle = front.handle(0)?;
+    let core = handle.isolate()?;
+    core.check_alive()?;
+    if front.boolean(2)? && !core.inspector_enabled {
+      return Err(Error::generic("Inspector is not enabled for this isolate"));
+    }
+    Ok(ops::isolate::create_context(core))
+  })
+}
+
+/// `isolateGetHeapStatistics(isolate, mode)`
+pub fn get_heap_statistics(front: &mut dyn Front) -> Result<()> {
+  let mode = Mode::from_number(front.number(1)?);
+  run(front, mode, |front| {
+    let handle = front.handle(0)?;
+    let core = handle.isolate()?;
+    core.check_alive()?;
+    Ok(ops::isolate::heap_statistics(core))
+  })
+}
+
+fn nanoseconds(front: &mut dyn Front, read: fn(&IsolateCore) -> u64) -> Result<()> {
+  let handle = front.handle(0)?;
+  let core = handle.isolate()?;
+  core.check_alive()?;
+  front.ret(Transferable::BigInt { negative: false, words: vec![read(core)] })
+}
+
+/// `isolateCpuTime(isolate)`
+pub fn cpu_time(front: &mut dyn Front) -> Result<()> {
+  nanoseconds(front, IsolateCore::cpu_time_ns)
+}
+
+/// `isolateWallTime(isolate)`
+pub fn wall_time(front: &mut dyn Front) -> Result<()> {
+  nanoseconds(front, IsolateCore::wall_time_ns)
+}
+
+/// `isolateReferenceCount(isolate)`
+pub fn reference_count(front: &mut dyn Front) -> Result<()> {
+  let handle = front.handle(0)?;
+  let core = handle.isolate()?;
+  core.check_alive()?;
+  front.ret(Transferable::Number(core.reference_count() as f64))
+}

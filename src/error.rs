@@ -1,0 +1,128 @@
+//! Errors that cross boundaries.
+//!
+//! An error raised in one world (Node or one of our isolates) is carried as plain Rust data
+//! (`Thrown`) and rebuilt in the world that receives it, keeping its type, message and stack.
+
+use crate::transfer::Transferable;
+
+/// The constructor an error is rebuilt with on the other side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+  Error,
+  TypeError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  EvalError,
+  UriError,
+}
+
+impl ErrorKind {
+  /// Maps a constructor name to the kind used to rebuild it; unknown names become plain `Error`
+  /// with the name kept separately (see `ErrorData::name`).
+  pub fn from_constructor_name(name: &str) -> Option<ErrorKind> {
+    Some(match name {
+      "Error" => ErrorKind::Error,
+      "TypeError" => ErrorKind::TypeError,
+      "RangeError" => ErrorKind::RangeError,
+      "ReferenceError" => ErrorKind::ReferenceError,
+      "SyntaxError" => ErrorKind::SyntaxError,
+      "EvalError" => ErrorKind::EvalError,
+      "URIError" => ErrorKind::UriError,
+      _ => return None,
+    })
+  }
+
+  pub fn constructor_name(self) -> &'static str {
+    match self {
+      ErrorKind::Error => "Error",
+      ErrorKind::TypeError => "TypeError",
+      ErrorKind::RangeError => "RangeError",
+      ErrorKind::ReferenceError => "ReferenceError",
+      ErrorKind::SyntaxError => "SyntaxError",
+      ErrorKind::EvalError => "EvalError",
+      ErrorKind::UriError => "URIError",
+    }
+  }
+}
+
+/// An `Error` object, flattened.
+#[derive(Clone, Debug)]
+pub struct ErrorData {
+  pub kind: ErrorKind,
+  /// Set for errors whose constructor is not one of the standard ones (e.g. `class MyError`).
+  pub name: Option<String>,
+  pub message: String,
+  /// The full `stack` string as the throwing side rendered it (first line included).
+  pub stack: Option<String>,
+}
+
+/// Something thrown: an error object or any other copyable value (`throw 1`).
+#[derive(Debug)]
+pub enum Thrown {
+  Error(ErrorData),
+  Value(Box<Transferable>),
+}
+
+/// The error type of every operation. `Pending` means an exception is already pending in the
+/// current JavaScript world (it was thrown by JavaScript code or by the engine) and must simply
+/// be propagated.
+#[derive(Debug)]
+pub enum Error {
+  Thrown(Thrown),
+  Pending,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+  pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error::Thrown(Thrown::Error(ErrorData { kind, name: None, message: message.into(), stack: None }))
+  }
+  pub fn generic(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Error, message)
+  }
+  pub fn type_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::TypeError, message)
+  }
+  pub fn range_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::RangeError, message)
+  }
+}
+
+/// The messages of the original isolated-vm, kept in one place so their wording stays exact.
+pub mod msg {
+  pub const ISOLATE_DISPOSED: &str = "Isolate is disposed";
+  pub const ISOLATE_ALREADY_DISPOSED: &str = "Isolate is already disposed";
+  pub const DISPOSED_DURING_EXECUTION: &str = "Isolate was disposed during execution";
+  pub const MEMORY_LIMIT: &str = "Isolate was disposed during execution due to memory limit";
+  pub const TIMED_OUT: &str = "Script execution timed out.";
+  pub const CONTEXT_RELEASED: &str = "Context is released";
+  pub const SCRIPT_RELEASED: &str = "Script has been released";
+  pub const MODULE_RELEASED: &str = "Module has been released";
+  pub const REFERENCE_RELEASED: &str = "Reference has been released";
+  pub const COPY_RELEASED: &str = "Copy has been released";
+  pub const INVALID_CONTEXT: &str = "Invalid context";
+  pub const NON_TRANSFERABLE: &str = "A non-transferable value was passed";
+  pub const SYNC_FROM_ASYNC: &str = "Calling a synchronous isolated-vm function on a non-default isolate from within an asynchronous isolated-vm function is not allowed.";
+  pub const NOT_FROM_DEFAULT_THREAD: &str = "This function may not be called from the default thread";
+  pub const NOT_AN_ERROR: &str = "An object was thrown from supplied code within isolated-vm, but that object was not an instance of `Error`.";
+  pub const ILLEGAL_INVOCATION: &str = "Illegal invocation";
+  pub const ENVIRONMENT_GONE: &str = "The Node.js environment that owns this value has shut down";
+}
+
+/// Runs `f`, turning a Rust panic into a JavaScript error so that it never unwinds into V8 or
+/// Node (which would abort the process).
+pub fn catch_panic<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+  match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+    Ok(result) => result,
+    Err(payload) => {
+      let detail = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+      Err(Error::generic(format!("isolated-vm internal error: {detail}")))
+    }
+  }
+}

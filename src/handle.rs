@@ -1,0 +1,132 @@
+//! The native state behind each isolated-vm object of the JavaScript facade.
+//!
+//! One `Handle` per JavaScript instance. Instances that were transferred share the data behind
+//! them (an `Arc`), so `release()` on one instance does not affect the others.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::error::{msg, Error, Result};
+use crate::isolate::IsolateCore;
+use crate::transfer::{CallbackData, ContextData, RefData, ScriptData, Transferable};
+
+/// The facade classes, in the order the facade's factory expects them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Kind {
+  Isolate = 0,
+  Context = 1,
+  Script = 2,
+  Reference = 3,
+  Dereference = 4,
+  Callback = 5,
+}
+
+/// Data that `release()` drops. Reading it after release fails with the class's message.
+pub struct Releasable<T> {
+  data: Mutex<Option<Arc<T>>>,
+  released_message: &'static str,
+}
+
+impl<T> Releasable<T> {
+  pub fn new(data: Arc<T>, released_message: &'static str) -> Releasable<T> {
+    Releasable { data: Mutex::new(Some(data)), released_message }
+  }
+
+  pub fn get(&self) -> Result<Arc<T>> {
+    self.data.lock().clone().ok_or_else(|| Error::generic(self.released_message))
+  }
+
+  pub fn is_released(&self) -> bool {
+    self.data.lock().is_none()
+  }
+
+  /// Drops this instance's hold on the data; returns it if it was still held.
+  pub fn release(&self) -> Option<Arc<T>> {
+    self.data.lock().take()
+  }
+}
+
+pub enum Handle {
+  Isolate(Arc<IsolateCore>),
+  Context(Releasable<ContextData>),
+  Script(Releasable<ScriptData>),
+  Reference(Releasable<RefData>),
+  /// The result of `derefInto()`, usable once.
+  Dereference(Releasable<RefData>),
+  Callback(Arc<CallbackData>),
+  /// The module object itself (`ivm`), so that it can be passed into isolates.
+  Lib,
+}
+
+impl Handle {
+  pub fn kind(&self) -> Option<Kind> {
+    Some(match self {
+      Handle::Isolate(_) => Kind::Isolate,
+      Handle::Context(_) => Kind::Context,
+      Handle::Script(_) => Kind::Script,
+      Handle::Reference(_) => Kind::Reference,
+      Handle::Dereference(_) => Kind::Dereference,
+      Handle::Callback(_) => Kind::Callback,
+      Handle::Lib => return None,
+    })
+  }
+
+  /// A new instance's state for a transferred value that arrives as a facade object.
+  pub fn from_transferable(value: &Transferable) -> Option<Handle> {
+    Some(match value {
+      Transferable::Isolate(core) => Handle::Isolate(core.clone()),
+      Transferable::Context(data) => Handle::Context(Releasable::new(data.clone(), msg::CONTEXT_RELEASED)),
+      Transferable::Script(data) => Handle::Script(Releasable::new(data.clone(), msg::SCRIPT_RELEASED)),
+      Transferable::Reference(data) => Handle::Reference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
+      Transferable::DereferenceHandle(data) => Handle::Dereference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
+      _ => return None,
+    })
+  }
+
+  /// What this instance becomes when passed to another world.
+  pub fn transfer_out(&self) -> Result<Transferable> {
+    Ok(match self {
+      Handle::Isolate(core) => Transferable::Isolate(core.clone()),
+      Handle::Context(data) => Transferable::Context(data.get()?),
+      Handle::Script(data) => Transferable::Script(data.get()?),
+      Handle::Reference(data) => Transferable::Reference(data.get()?),
+      Handle::Dereference(data) => Transferable::Dereference(
+        data.release().ok_or_else(|| Error::generic("The return value of `derefInto()` should only be used once"))?,
+      ),
+      Handle::Callback(data) => Transferable::Callback(data.clone()),
+      Handle::Lib => Transferable::Lib,
+    })
+  }
+
+  pub fn isolate(&self) -> Result<&Arc<IsolateCore>> {
+    match self {
+      Handle::Isolate(core) => Ok(core),
+      _ => Err(illegal()),
+    }
+  }
+  pub fn context(&self) -> Result<Arc<ContextData>> {
+    match self {
+      Handle::Context(data) => data.get(),
+      _ => Err(illegal()),
+    }
+  }
+  pub fn script(&self) -> Result<&Releasable<ScriptData>> {
+    match self {
+      Handle::Script(data) => Ok(data),
+      _ => Err(illegal()),
+    }
+  }
+  pub fn reference(&self) -> Result<&Releasable<RefData>> {
+    match self {
+      Handle::Reference(data) => Ok(data),
+      _ => Err(illegal()),
+    }
+  }
+}
+
+/// The error for a binding function called on the wrong kind of object.
+pub fn illegal() -> Error {
+  Error::type_error(msg::ILLEGAL_INVOCATION)
+}

@@ -1,0 +1,204 @@
+//! The isolate holder: one of our V8 isolates, its task queue, limits and statistics.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::memory::{self, MemoryLimit};
+use super::scheduler::{self, Task, TaskInput};
+use crate::error::{msg, Error, ErrorData, ErrorKind, Result};
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Options of `new Isolate(...)` after validation.
+pub struct IsolateOptions {
+  pub memory_limit_mb: f64,
+  pub inspector: bool,
+  /// Called with a message when V8 reports a fatal error in the isolate.
+  pub on_catastrophic_error: Option<Arc<crate::transfer::CallbackData>>,
+  /// The Node environment that created the isolate; its isolates are disposed with it.
+  pub owner_env: Option<u64>,
+}
+
+/// State that is only touched while holding the isolate's V8 lock.
+#[derive(Default)]
+pub struct LockedState {
+  /// Context used for work that needs one but belongs to no user context (compiling scripts).
+  pub default_context: Option<v8::Global<v8::Context>>,
+  /// Promises rejected without a handler during the current task; reported as its error.
+  pub unhandled_rejections: Vec<v8::Global<v8::Promise>>,
+  /// Per-isolate V8 objects of the in-isolate API (templates, private keys).
+  pub api: Option<Box<dyn std::any::Any + Send>>,
+}
+
+pub(crate) struct TaskQueue {
+  pub items: VecDeque<Task>,
+  /// True while the isolate sits in the pool's ready queue or is being drained.
+  pub scheduled: bool,
+}
+
+pub struct IsolateCore {
+  pub id: u64,
+  shared: Mutex<Option<Arc<v8::SharedIsolate>>>,
+  pub handle: v8::IsolateHandle,
+  pub(crate) queue: Mutex<TaskQueue>,
+  pub memory: Arc<MemoryLimit>,
+  /// V8's heap limit at creation (the near-heap-limit callback may raise it later).
+  initial_heap_limit: usize,
+  pub locked: Mutex<LockedState>,
+  disposed: AtomicBool,
+  pub cpu_ns: AtomicU64,
+  pub wall_ns: AtomicU64,
+  /// Number of live V8 handles held on behalf of isolated-vm objects (`referenceCount`).
+  pub remotes: AtomicUsize,
+  /// Threads blocked waiting to lock this isolate synchronously; a pool thread draining the
+  /// queue steps aside between tasks while this is non-zero.
+  pub sync_waiters: AtomicUsize,
+  /// Depth of runs currently on this isolate's stack (re-entrant sync calls nest).
+  pub run_depth: AtomicUsize,
+  pub inspector_enabled: bool,
+  pub owner_env: Option<u64>,
+  pub on_catastrophic_error: Option<Arc<crate::transfer::CallbackData>>,
+}
+
+impl IsolateCore {
+  pub fn new(options: IsolateOptions) -> Result<Arc<IsolateCore>> {
+    crate::platform::init();
+    let limit_bytes = (options.memory_limit_mb * 1024.0 * 1024.0) as usize;
+    let memory = Arc::new(MemoryLimit::new(limit_bytes));
+    let params = v8::CreateParams::default()
+      .heap_limits(0, limit_bytes)
+      .array_buffer_allocator(memory::allocator(&memory));
+    let mut isolate = v8::Isolate::new(params);
+    memory.attach(isolate.thread_safe_handle());
+    let data = Arc::as_ptr(&memory) as *mut std::ffi::c_void;
+    isolate.add_near_heap_limit_callback(memory::near_heap_limit, data);
+    isolate.add_gc_epilogue_callback(memory::after_gc, data, v8::GCType::kGCTypeMarkSweepCompact);
+    isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+    isolate.set_promise_reject_callback(super::hooks::promise_reject);
+    isolate.set_modify_code_generation_from_strings_callback(super::hooks::allow_code_generation);
+    let handle = isolate.thread_safe_handle();
+    let initial_heap_limit = isolate.get_heap_statistics().heap_size_limit();
+    let shared = unsafe { isolate.try_into_shared() }
+      .map_err(|_| Error::generic("Failed to create isolate"))?;
+    let core = Arc::new(IsolateCore {
+      id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+      shared: Mutex::new(Some(Arc::new(shared))),
+      handle,
+      queue: Mutex::new(TaskQueue { items: VecDeque::new(), scheduled: false }),
+      memory,
+      initial_heap_limit,
+      locked: Mutex::new(LockedState::default()),
+      disposed: AtomicBool::new(false),
+      cpu_ns: AtomicU64::new(0),
+      wall_ns: AtomicU64::new(0),
+      remotes: AtomicUsize::new(0),
+      sync_waiters: AtomicUsize::new(0),
+      run_depth: AtomicUsize::new(0),
+      inspector_enabled: options.inspector,
+      owner_env: options.owner_env,
+      on_catastrophic_error: options.on_catastrophic_error,
+    });
+    // Every isolate has a default context for work that belongs to no user context.
+    super::executor::with_isolate(&core, |isolate| {
+      v8::scope!(let scope, isolate);
+      let context = super::hooks::new_context(scope);
+      core.locked.lock().default_context = Some(v8::Global::new(scope, context));
+    })?;
+    super::registry::register(&core);
+    Ok(core)
+  }
+
+  /// The V8 isolate, unless disposed.
+  pub(crate) fn shared(&self) -> Option<Arc<v8::SharedIsolate>> {
+    self.shared.lock().clone()
+  }
+
+  pub fn initial_heap_limit(&self) -> usize {
+    self.initial_heap_limit
+  }
+
+  pub fn cpu_time_ns(&self) -> u64 {
+    self.cpu_ns.load(Ordering::Relaxed)
+  }
+
+  pub fn wall_time_ns(&self) -> u64 {
+    self.wall_ns.load(Ordering::Relaxed)
+  }
+
+  pub fn reference_count(&self) -> usize {
+    self.remotes.load(Ordering::Relaxed)
+  }
+
+  pub fn is_disposed(&self) -> bool {
+    self.disposed.load(Ordering::Acquire)
+  }
+
+  pub fn check_alive(&self) -> Result<()> {
+    if self.is_disposed() {
+      Err(Error::generic(msg::ISOLATE_DISPOSED))
+    } else {
+      Ok(())
+    }
+  }
+
+  /// Disposes the isolate: running code is terminated, queued tasks fail, the V8 isolate is
+  /// destroyed once nobody is using it. Returns false if it was already disposed.
+  pub fn dispose(&self) -> bool {
+    if self.disposed.swap(true, Ordering::AcqRel) {
+      return false;
+    }
+    self.handle.terminate_execution();
+    let shared = self.shared.lock().take();
+    // Dropping the last reference destroys the V8 isolate, which takes its lock: do that on the
+    // reaper thread, never on a thread that may hold other isolates.
+    if let Some(shared) = shared {
+      super::registry::reap(shared);
+    }
+    let cancelled: Vec<Task> = {
+      let mut queue = self.queue.lock();
+      queue.items.drain(..).collect()
+    };
+    for task in cancelled {
+      task(TaskInput::Cancelled);
+    }
+    super::registry::unregister(self.id);
+    true
+  }
+
+  /// Queues a task; tasks run in the order they were queued, on the pool.
+  pub fn post(self: &Arc<Self>, task: Task) {
+    let mut queue = self.queue.lock();
+    if self.is_disposed() {
+      drop(queue);
+      task(TaskInput::Cancelled);
+      return;
+    }
+    queue.items.push_back(task);
+    if !queue.scheduled {
+      queue.scheduled = true;
+      drop(queue);
+      scheduler::schedule(self.clone());
+    }
+  }
+
+  /// The error for work that could not run because the isolate is gone.
+  pub fn disposed_error() -> ErrorData {
+    ErrorData { kind: ErrorKind::Error, name: None, message: msg::ISOLATE_DISPOSED.into(), stack: None }
+  }
+}
+
+impl Drop for IsolateCore {
+  fn drop(&mut self) {
+    // An isolate nobody references any more is disposed like an explicit `dispose()`.
+    self.dispose();
+  }
+}
+
+impl std::fmt::Debug for IsolateCore {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "Isolate({})", self.id)
+  }
+}

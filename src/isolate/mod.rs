@@ -1,0 +1,12 @@
+//! Our V8 isolates: creation, limits, locking, task queues and the worker pool.
+
+pub mod core;
+pub mod executor;
+pub mod hooks;
+pub mod memory;
+pub mod native_box;
+pub mod registry;
+pub mod scheduler;
+pub mod timer;
+
+pub use self::core::{IsolateCore, IsolateOptions};

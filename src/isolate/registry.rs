@@ -1,0 +1,67 @@
+//! Every live isolate, so that a Node environment shutting down can dispose the isolates it
+//! created, and the reaper thread that destroys V8 isolates.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, Weak};
+
+use parking_lot::Mutex;
+
+use super::core::IsolateCore;
+
+struct Entry {
+  core: Weak<IsolateCore>,
+  owner_env: Option<u64>,
+}
+
+fn live() -> &'static Mutex<HashMap<u64, Entry>> {
+  static LIVE: OnceLock<Mutex<HashMap<u64, Entry>>> = OnceLock::new();
+  LIVE.get_or_init(Default::default)
+}
+
+pub fn register(core: &Arc<IsolateCore>) {
+  live().lock().insert(core.id, Entry { core: Arc::downgrade(core), owner_env: core.owner_env });
+}
+
+pub fn unregister(id: u64) {
+  live().lock().remove(&id);
+}
+
+/// Disposes every isolate created by the given Node environment (or all of them, for `None`).
+pub fn dispose_owned_by(env: Option<u64>) {
+  let owned: Vec<Arc<IsolateCore>> = live()
+    .lock()
+    .values()
+    .filter(|entry| env.is_none() || entry.owner_env == env)
+    .filter_map(|entry| entry.core.upgrade())
+    .collect();
+  for core in owned {
+    core.dispose();
+  }
+}
+
+/// Destroys a disposed isolate's V8 isolate on the reaper thread. Destruction takes the
+/// isolate's lock, which a thread holding other isolates must never wait for; if someone still
+/// uses the isolate, the last of them destroys it when done.
+pub fn reap(shared: Arc<v8::SharedIsolate>) {
+  reap_later(Box::new(shared));
+}
+
+/// Drops `value` on the reaper thread. For things released from places where dropping them is
+/// unsafe: V8 calls backing-store deleters during garbage collection, where releasing V8 handles
+/// (which our objects hold) is not allowed.
+pub fn reap_later(value: Box<dyn Send>) {
+  static REAPER: OnceLock<Mutex<crossbeam_channel::Sender<Box<dyn Send>>>> = OnceLock::new();
+  let sender = REAPER.get_or_init(|| {
+    let (sender, receiver) = crossbeam_channel::unbounded::<Box<dyn Send>>();
+    std::thread::Builder::new()
+      .name("isolated-vm-reaper".into())
+      .spawn(move || {
+        for value in receiver {
+          drop(value);
+        }
+      })
+      .expect("failed to start the isolated-vm reaper thread");
+    Mutex::new(sender)
+  });
+  let _ = sender.lock().send(value);
+}

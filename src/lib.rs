@@ -1,0 +1,34 @@
+//! isolated-vm in Rust: a Node-API addon embedding its own V8.
+//!
+//! Layout:
+//! - `platform`: starting V8 once per process.
+//! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers).
+//! - `transfer`: what crosses between worlds (`Transferable`) and its conversions for isolates.
+//! - `ops`: the operations behind the API, independent of the caller's world.
+//! - `api`: the binding functions the JavaScript facade calls, written once for both worlds.
+//! - `node`: the Node side (environments, Node-API conversions, module initialization).
+//! - `inner`: the API inside isolates.
+
+mod api;
+mod error;
+mod handle;
+mod inner;
+mod isolate;
+mod node;
+mod ops;
+mod platform;
+mod transfer;
+
+use napi::JsValue;
+
+#[napi_derive::napi(module_exports)]
+pub fn init(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
+  let napi_env = node::napi::Napi(env.raw());
+  node::binding::init(napi_env, exports.raw()).map_err(|error| {
+    let message = match error {
+      error::Error::Thrown(error::Thrown::Error(data)) => data.message,
+      _ => "isolated-vm failed to initialize".to_string(),
+    };
+    napi::Error::from_reason(message)
+  })
+}

@@ -1,0 +1,245 @@
+//! Values between Node and `Transferable`.
+
+use std::sync::Arc;
+
+use napi::sys;
+
+use super::facade;
+use super::napi::{Napi, Value};
+use super::{NodeEnv, NodeRef};
+use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
+use crate::transfer::{CallMode, CallbackData, RefData, RefTarget, Str, Transferable, TransferOptions, TransferType, TypeOf};
+
+fn env_of_thread() -> Result<Arc<NodeEnv>> {
+  NodeEnv::current().ok_or_else(NodeEnv::gone_error)
+}
+
+/// Primitives are copied; `None` for objects, functions and symbols.
+pub fn primitive_from_napi(napi: Napi, value: Value) -> Result<Option<Transferable>> {
+  Ok(Some(match napi.type_of(value)? {
+    sys::ValueType::napi_undefined => Transferable::Undefined,
+    sys::ValueType::napi_null => Transferable::Null,
+    sys::ValueType::napi_boolean => Transferable::Bool(napi.get_bool(value)?),
+    sys::ValueType::napi_number => Transferable::Number(napi.get_f64(value)?),
+    sys::ValueType::napi_string => Transferable::String(Str::Utf16(napi.get_utf16(value)?)),
+    sys::ValueType::napi_bigint => {
+      let (negative, words) = napi.get_bigint_words(value)?;
+      Transferable::BigInt { negative, words }
+    }
+    _ => return Ok(None),
+  }))
+}
+
+pub fn type_of(napi: Napi, value: Value) -> Result<TypeOf> {
+  Ok(match napi.type_of(value)? {
+    sys::ValueType::napi_undefined => TypeOf::Undefined,
+    sys::ValueType::napi_null => TypeOf::Null,
+    sys::ValueType::napi_boolean => TypeOf::Boolean,
+    sys::ValueType::napi_number => TypeOf::Number,
+    sys::ValueType::napi_string => TypeOf::String,
+    sys::ValueType::napi_function => TypeOf::Function,
+    _ => TypeOf::Object,
+  })
+}
+
+/// A Reference to a value of this Node environment.
+pub fn reference_to(napi: Napi, value: Value, inherit: bool) -> Result<Arc<RefData>> {
+  let env = env_of_thread()?;
+  Ok(Arc::new(RefData {
+    target: RefTarget::Node(Arc::new(NodeRef::new(napi, &env, value)?)),
+    type_of: type_of(napi, value)?,
+    inherit,
+    accessors: false,
+  }))
+}
+
+/// A Callback around a function of this Node environment.
+pub fn callback_to(napi: Napi, function: Value, mode: CallMode) -> Result<Arc<CallbackData>> {
+  let env = env_of_thread()?;
+  let name = napi.get_named(function, "name").and_then(|n| napi.get_string(n)).unwrap_or_default();
+  let length = napi.get_named(function, "length").and_then(|n| napi.get_f64(n)).unwrap_or(0.0);
+  Ok(Arc::new(CallbackData {
+    function: RefTarget::Node(Arc::new(NodeRef::new(napi, &env, function)?)),
+    mode,
+    name,
+    length: if length.is_finite() && length >= 0.0 { length as u32 } else { 0 },
+  }))
+}
+
+/// Makes a Node value transferable (isolated-vm's `OptionalTransferOut`).
+pub fn from_napi(napi: Napi, value: Value, options: TransferOptions) -> Result<Option<Transferable>> {
+  let kind = if options.kind == TransferType::None {
+    let value_type = napi.type_of(value)?;
+    if value_type == sys::ValueType::napi_object || value_type == sys::ValueType::napi_function {
+      if let Some(handle) = facade::unwrap(napi, value)? {
+        return handle.transfer_out().map(Some);
+      }
+      if value_type == sys::ValueType::napi_function {
+        return Ok(Some(Transferable::Callback(callback_to(napi, value, CallMode::Sync)?)));
+      }
+    }
+    if let Some(primitive) = primitive_from_napi(napi, value)? {
+      return Ok(Some(primitive));
+    }
+    options.fallback
+  } else {
+    options.kind
+  };
+  match kind {
+    TransferType::None => Ok(None),
+    TransferType::Reference => Ok(Some(Transferable::Reference(reference_to(napi, value, false)?))),
+    TransferType::DeepReference => Ok(Some(Transferable::Reference(reference_to(napi, value, true)?))),
+    TransferType::Copy => match primitive_from_napi(napi, value)? {
+      Some(primitive) => Ok(Some(primitive)),
+      None => super::copy::copy_out(napi, value, kind).map(Some),
+    },
+    TransferType::ExternalCopy => super::copy::copy_out(napi, value, kind).map(Some),
+  }
+}
+
+/// Like `from_napi`, but a non-transferable value is an error.
+pub fn transfer_out(napi: Napi, value: Value, options: TransferOptions) -> Result<Transferable> {
+  from_napi(napi, value, options)?.ok_or_else(|| Error::type_error(msg::NON_TRANSFERABLE))
+}
+
+pub fn str_to_napi(napi: Napi, s: &Str) -> Result<Value> {
+  match s {
+    Str::Latin1(bytes) => napi.string_latin1(bytes),
+    Str::Utf16(units) => napi.string_utf16(units),
+  }
+}
+
+/// Rebuilds a transferred value in this Node environment.
+pub fn to_napi(napi: Napi, value: Transferable) -> Result<Value> {
+  match value {
+    Transferable::Undefined => napi.undefined(),
+    Transferable::Null => napi.null(),
+    Transferable::Bool(b) => napi.boolean(b),
+    Transferable::Number(n) => napi.number(n),
+    Transferable::BigInt { negative, words } => napi.bigint_words(negative, &words),
+    Transferable::String(s) => str_to_napi(napi, &s),
+    Transferable::Dereference(data) => match &data.target {
+      RefTarget::Node(node_ref) if node_ref.env.is_current_thread() => node_ref.get(napi),
+      _ => Err(Error::type_error("Cannot dereference this into target isolate")),
+    },
+    Transferable::Callback(data) => super::callback::function_for(napi, data),
+    Transferable::Record(fields) => {
+      let object = napi.object()?;
+      for (name, field) in fields {
+        let field = to_napi(napi, field)?;
+        napi.set_named(object, name, field)?;
+      }
+      Ok(object)
+    }
+    Transferable::List(items) => {
+      let array = napi.array(items.len())?;
+      for (index, item) in items.into_iter().enumerate() {
+        let item = to_napi(napi, item)?;
+        napi.set_element(array, index as u32, item)?;
+      }
+      Ok(array)
+    }
+    Transferable::Lib => {
+      let env = env_of_thread()?;
+      let lib = env.state.lock().lib.as_ref().map(|lib| lib.get(napi)).transpose()?;
+      lib.ok_or_else(NodeEnv::gone_error)
+    }
+    handle => facade::create(napi, handle),
+  }
+}
+
+fn string_property(napi: Napi, object: Value, name: &str) -> Option<String> {
+  let value = napi.get_named(object, name).ok()?;
+  if napi.type_of(value).ok()? == sys::ValueType::napi_undefined {
+    return None;
+  }
+  let mut string = std::ptr::null_mut();
+  if unsafe { sys::napi_coerce_to_string(napi.0, value, &mut string) } != sys::Status::napi_ok {
+    let _ = napi.take_exception();
+    return None;
+  }
+  napi.get_string(string).ok()
+}
+
+/// Flattens a value thrown in Node (isolated-vm's `CopyThrownValue`).
+pub fn thrown_from_napi(napi: Napi, value: Value) -> Thrown {
+  let is_object = matches!(napi.type_of(value), Ok(sys::ValueType::napi_object) | Ok(sys::ValueType::napi_function));
+  if is_object {
+    let constructor = napi
+      .get_named(value, "constructor")
+      .ok()
+      .and_then(|c| string_property(napi, c, "name"))
+      .unwrap_or_default();
+    let kind = ErrorKind::from_constructor_name(&constructor);
+    let message = string_property(napi, value, "message");
+    let stack = string_property(napi, value, "stack");
+    if kind.is_some() || message.is_some() || stack.is_some() {
+      let name = if kind.is_none() { string_property(napi, value, "name") } else { None };
+      return Thrown::Error(ErrorData { kind: kind.unwrap_or(ErrorKind::Error), name, message: message.unwrap_or_default(), stack });
+    }
+  }
+  match primitive_from_napi(napi, value) {
+    Ok(Some(primitive)) => Thrown::Value(Box::new(primitive)),
+    _ => Thrown::Error(ErrorData { kind: ErrorKind::Error, name: None, message: msg::NOT_AN_ERROR.into(), stack: None }),
+  }
+}
+
+/// Takes the exception pending in Node and flattens it, so that it can cross to another world.
+pub fn take_thrown(napi: Napi, error: Error) -> Error {
+  match error {
+    Error::Pending => match napi.take_exception() {
+      Ok(exception) => Error::Thrown(thrown_from_napi(napi, exception)),
+      Err(error) => error,
+    },
+    thrown => thrown,
+  }
+}
+
+/// The frames of the current Node stack ("    at ..." lines), for errors coming from isolates.
+fn current_stack(napi: Napi) -> Option<String> {
+  let error = napi.error(ErrorKind::Error, "").ok()?;
+  let stack = string_property(napi, error, "stack")?;
+  stack.find("\n    at").map(|start| stack[start..].to_string())
+}
+
+/// Builds a Node value for something thrown elsewhere. Errors get the stack of the side that
+/// threw them followed by the current Node stack, as isolated-vm renders them.
+pub fn thrown_to_napi(napi: Napi, thrown: Thrown, caller_stack: Option<String>) -> Result<Value> {
+  match thrown {
+    Thrown::Error(data) => {
+      let error = napi.error(data.kind, &data.message)?;
+      if let Some(name) = &data.name {
+        define_hidden(napi, error, "name", napi.string_utf8(name)?)?;
+      }
+      let inner = data.stack.unwrap_or_else(|| format!("{}: {}", data.name.as_deref().unwrap_or(data.kind.constructor_name()), data.message));
+      let outer = caller_stack.or_else(|| current_stack(napi)).unwrap_or_default();
+      let stack = format!("{inner}\n    at (<isolated-vm boundary>){outer}");
+      define_hidden(napi, error, "stack", napi.string_utf8(&stack)?)?;
+      Ok(error)
+    }
+    Thrown::Value(value) => to_napi(napi, *value),
+  }
+}
+
+fn define_hidden(napi: Napi, object: Value, name: &str, value: Value) -> Result<()> {
+  let name = std::ffi::CString::new(name).expect("property names have no NUL");
+  let descriptor = sys::napi_property_descriptor {
+    utf8name: name.as_ptr(),
+    name: std::ptr::null_mut(),
+    method: None,
+    getter: None,
+    setter: None,
+    value,
+    attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
+    data: std::ptr::null_mut(),
+  };
+  super::napi::check(napi.0, unsafe { sys::napi_define_properties(napi.0, object, 1, &descriptor) })
+}
+
+/// The JavaScript value for an error; a pending exception is taken as it is.
+pub fn error_to_napi(napi: Napi, error: Error) -> Result<Value> {
+  match error {
+    Error::Pending => napi.take_exception(),
+    Error::Thrown(thrown) => thrown_to_napi(napi, thrown, None),
+  }
+}

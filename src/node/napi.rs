@@ -1,0 +1,311 @@
+//! Thin, checked wrappers over the Node-API calls we use.
+//!
+//! Every call returns `Result`; a failed call with an exception pending becomes
+//! `Error::Pending` so that the exception propagates untouched.
+
+use std::ffi::c_void;
+use std::ptr::null_mut;
+
+use napi::sys;
+
+use crate::error::{Error, ErrorKind, Result};
+
+pub type Value = sys::napi_value;
+
+/// Checks a Node-API status.
+pub fn check(env: sys::napi_env, status: sys::napi_status) -> Result<()> {
+  if status == sys::Status::napi_ok {
+    return Ok(());
+  }
+  let mut pending = false;
+  unsafe { sys::napi_is_exception_pending(env, &mut pending) };
+  if pending || status == sys::Status::napi_pending_exception {
+    Err(Error::Pending)
+  } else {
+    Err(Error::generic(format!("Node-API call failed with status {status}")))
+  }
+}
+
+macro_rules! call {
+  ($env:expr, $f:ident($($arg:expr),* $(,)?)) => {
+    $crate::node::napi::check($env.0, unsafe { napi::sys::$f($env.0, $($arg),*) })
+  };
+}
+pub(crate) use call;
+
+/// A Node-API environment; only usable on its own thread.
+#[derive(Clone, Copy)]
+pub struct Napi(pub sys::napi_env);
+
+impl Napi {
+  pub fn undefined(self) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_get_undefined(&mut v))?;
+    Ok(v)
+  }
+  pub fn null(self) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_get_null(&mut v))?;
+    Ok(v)
+  }
+  pub fn global(self) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_get_global(&mut v))?;
+    Ok(v)
+  }
+  pub fn boolean(self, b: bool) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_get_boolean(b, &mut v))?;
+    Ok(v)
+  }
+  pub fn number(self, n: f64) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_double(n, &mut v))?;
+    Ok(v)
+  }
+  pub fn string_utf8(self, s: &str) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_string_utf8(s.as_ptr().cast(), s.len() as isize, &mut v))?;
+    Ok(v)
+  }
+  pub fn string_utf16(self, s: &[u16]) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_string_utf16(s.as_ptr(), s.len() as isize, &mut v))?;
+    Ok(v)
+  }
+  pub fn string_latin1(self, s: &[u8]) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_string_latin1(s.as_ptr().cast(), s.len() as isize, &mut v))?;
+    Ok(v)
+  }
+  pub fn bigint_words(self, negative: bool, words: &[u64]) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_bigint_words(negative as i32, words.len(), words.as_ptr(), &mut v))?;
+    Ok(v)
+  }
+  pub fn bigint_u64(self, n: u64) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_bigint_uint64(n, &mut v))?;
+    Ok(v)
+  }
+  pub fn object(self) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_object(&mut v))?;
+    Ok(v)
+  }
+  pub fn array(self, len: usize) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_array_with_length(len, &mut v))?;
+    Ok(v)
+  }
+
+  pub fn type_of(self, v: Value) -> Result<sys::napi_valuetype> {
+    let mut t = 0;
+    call!(self, napi_typeof(v, &mut t))?;
+    Ok(t)
+  }
+  pub fn is_array(self, v: Value) -> Result<bool> {
+    let mut b = false;
+    call!(self, napi_is_array(v, &mut b))?;
+    Ok(b)
+  }
+  pub fn is_error(self, v: Value) -> Result<bool> {
+    let mut b = false;
+    call!(self, napi_is_error(v, &mut b))?;
+    Ok(b)
+  }
+  pub fn is_promise(self, v: Value) -> Result<bool> {
+    let mut b = false;
+    call!(self, napi_is_promise(v, &mut b))?;
+    Ok(b)
+  }
+  pub fn get_bool(self, v: Value) -> Result<bool> {
+    let mut b = false;
+    call!(self, napi_get_value_bool(v, &mut b))?;
+    Ok(b)
+  }
+  pub fn get_f64(self, v: Value) -> Result<f64> {
+    let mut n = 0.0;
+    call!(self, napi_get_value_double(v, &mut n))?;
+    Ok(n)
+  }
+  pub fn get_utf16(self, v: Value) -> Result<Vec<u16>> {
+    let mut len = 0usize;
+    call!(self, napi_get_value_string_utf16(v, null_mut(), 0, &mut len))?;
+    let mut buf: Vec<u16> = Vec::with_capacity(len + 1);
+    let mut written = 0usize;
+    call!(self, napi_get_value_string_utf16(v, buf.as_mut_ptr(), len + 1, &mut written))?;
+    unsafe { buf.set_len(written) };
+    Ok(buf)
+  }
+  pub fn get_string(self, v: Value) -> Result<String> {
+    let mut len = 0usize;
+    call!(self, napi_get_value_string_utf8(v, null_mut(), 0, &mut len))?;
+    let mut buf: Vec<u8> = Vec::with_capacity(len + 1);
+    let mut written = 0usize;
+    call!(self, napi_get_value_string_utf8(v, buf.as_mut_ptr().cast(), len + 1, &mut written))?;
+    unsafe { buf.set_len(written) };
+    Ok(String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+  }
+  pub fn get_bigint_words(self, v: Value) -> Result<(bool, Vec<u64>)> {
+    let mut count = 0usize;
+    let mut sign = 0i32;
+    call!(self, napi_get_value_bigint_words(v, null_mut(), &mut count, null_mut()))?;
+    let mut words = vec![0u64; count];
+    call!(self, napi_get_value_bigint_words(v, &mut sign, &mut count, words.as_mut_ptr()))?;
+    words.truncate(count);
+    Ok((sign != 0, words))
+  }
+  pub fn array_len(self, v: Value) -> Result<u32> {
+    let mut n = 0u32;
+    call!(self, napi_get_array_length(v, &mut n))?;
+    Ok(n)
+  }
+
+  pub fn get(self, object: Value, key: Value) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_get_property(object, key, &mut v))?;
+    Ok(v)
+  }
+  pub fn get_named(self, object: Value, name: &str) -> Result<Value> {
+    let key = self.string_utf8(name)?;
+    self.get(object, key)
+  }
+  pub fn set(self, object: Value, key: Value, value: Value) -> Result<()> {
+    call!(self, napi_set_property(object, key, value))
+  }
+  pub fn set_named(self, object: Value, name: &str, value: Value) -> Result<()> {
+    let key = self.string_utf8(name)?;
+    self.set(object, key, value)
+  }
+  pub fn has_own(self, object: Value, key: Value) -> Result<bool> {
+    let mut b = false;
+    call!(self, napi_has_own_property(object, key, &mut b))?;
+    Ok(b)
+  }
+  pub fn delete(self, object: Value, key: Value) -> Result<bool> {
+    let mut b = false;
+    call!(self, napi_delete_property(object, key, &mut b))?;
+    Ok(b)
+  }
+  pub fn get_element(self, object: Value, index: u32) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_get_element(object, index, &mut v))?;
+    Ok(v)
+  }
+  pub fn set_element(self, object: Value, index: u32, value: Value) -> Result<()> {
+    call!(self, napi_set_element(object, index, value))
+  }
+  pub fn strict_equals(self, a: Value, b: Value) -> Result<bool> {
+    let mut r = false;
+    call!(self, napi_strict_equals(a, b, &mut r))?;
+    Ok(r)
+  }
+
+  pub fn call(self, recv: Value, function: Value, args: &[Value]) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_call_function(recv, function, args.len(), args.as_ptr(), &mut v))?;
+    Ok(v)
+  }
+
+  pub fn function(self, name: &str, callback: sys::napi_callback, data: *mut c_void) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_function(name.as_ptr().cast(), name.len() as isize, callback, data, &mut v))?;
+    Ok(v)
+  }
+
+  pub fn promise(self) -> Result<(sys::napi_deferred, Value)> {
+    let mut deferred = null_mut();
+    let mut promise = null_mut();
+    call!(self, napi_create_promise(&mut deferred, &mut promise))?;
+    Ok((deferred, promise))
+  }
+  pub fn settle(self, deferred: sys::napi_deferred, resolved: bool, value: Value) -> Result<()> {
+    if resolved {
+      call!(self, napi_resolve_deferred(deferred, value))
+    } else {
+      call!(self, napi_reject_deferred(deferred, value))
+    }
+  }
+
+  pub fn error(self, kind: ErrorKind, message: &str) -> Result<Value> {
+    let message = self.string_utf8(message)?;
+    let mut v = null_mut();
+    match kind {
+      ErrorKind::TypeError => call!(self, napi_create_type_error(null_mut(), message, &mut v))?,
+      ErrorKind::RangeError => call!(self, napi_create_range_error(null_mut(), message, &mut v))?,
+      ErrorKind::Error => call!(self, napi_create_error(null_mut(), message, &mut v))?,
+      other => {
+        // Node-API has no constructor for the other kinds: look them up on the global object.
+        let ctor = self.get_named(self.global()?, other.constructor_name())?;
+        call!(self, napi_new_instance(ctor, 1, &message, &mut v))?;
+      }
+    }
+    Ok(v)
+  }
+  pub fn throw(self, value: Value) -> Result<()> {
+    call!(self, napi_throw(value))
+  }
+  pub fn exception_pending(self) -> bool {
+    let mut pending = false;
+    unsafe { sys::napi_is_exception_pending(self.0, &mut pending) };
+    pending
+  }
+  /// Takes the pending exception (there must be one).
+  pub fn take_exception(self) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_get_and_clear_last_exception(&mut v))?;
+    Ok(v)
+  }
+
+  pub fn reference(self, value: Value) -> Result<sys::napi_ref> {
+    let mut r = null_mut();
+    call!(self, napi_create_reference(value, 1, &mut r))?;
+    Ok(r)
+  }
+  pub fn deref(self, reference: sys::napi_ref) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_get_reference_value(reference, &mut v))?;
+    Ok(v)
+  }
+  pub fn delete_reference(self, reference: sys::napi_ref) {
+    unsafe { sys::napi_delete_reference(self.0, reference) };
+  }
+
+  pub fn open_scope(self) -> Result<sys::napi_handle_scope> {
+    let mut scope = null_mut();
+    call!(self, napi_open_handle_scope(&mut scope))?;
+    Ok(scope)
+  }
+  pub fn close_scope(self, scope: sys::napi_handle_scope) {
+    unsafe { sys::napi_close_handle_scope(self.0, scope) };
+  }
+
+  pub fn create_external_arraybuffer(self, data: *mut c_void, len: usize, finalize: sys::napi_finalize, hint: *mut c_void) -> Result<Value> {
+    let mut v = null_mut();
+    call!(self, napi_create_external_arraybuffer(data, len, finalize, hint, &mut v))?;
+    Ok(v)
+  }
+}
+
+/// Converts an error to a JavaScript value and throws it, unless one is already pending.
+pub fn throw_error(env: Napi, error: Error) {
+  match error {
+    Error::Pending => {}
+    Error::Thrown(thrown) => {
+      if env.exception_pending() {
+        return;
+      }
+      match super::convert::thrown_to_napi(env, thrown, None) {
+        Ok(value) => {
+          let _ = env.throw(value);
+        }
+        Err(_) => {
+          if !env.exception_pending() {
+            unsafe { sys::napi_throw_error(env.0, null_mut(), c"isolated-vm: failed to build an error".as_ptr()) };
+          }
+        }
+      }
+    }
+  }
+}

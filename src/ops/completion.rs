@@ -1,0 +1,96 @@
+//! Settling the promise of an async call, from whatever thread the work finished on.
+
+use std::sync::Arc;
+
+use napi::sys;
+
+use crate::error::{Error, Result};
+use crate::isolate::scheduler::TaskInput;
+use crate::isolate::IsolateCore;
+use crate::node::env::KeepAlive;
+use crate::node::NodeEnv;
+use crate::transfer::{v8conv, Remote, Transferable};
+
+/// The promise of an async call, in the caller's world.
+pub enum Completion {
+  Node { env: Arc<NodeEnv>, deferred: Deferred, hold: KeepAlive },
+  Isolate { resolver: Arc<Remote<v8::PromiseResolver>>, context: Arc<Remote<v8::Context>> },
+}
+
+/// A Node-API deferred; only used on its environment's thread.
+pub struct Deferred(pub sys::napi_deferred);
+unsafe impl Send for Deferred {}
+
+impl Deferred {
+  pub fn raw(&self) -> sys::napi_deferred {
+    self.0
+  }
+}
+
+impl Completion {
+  pub fn settle(self, result: Result<Transferable>) {
+    match self {
+      Completion::Node { env, deferred, hold } => env.post(Box::new(move |napi| {
+        let _hold = hold;
+        let Some(napi) = napi else { return };
+        let settled = match result {
+          Ok(value) => crate::node::convert::to_napi(napi, value).map(|v| (true, v)),
+          Err(error) => crate::node::convert::error_to_napi(napi, error).map(|v| (false, v)),
+        };
+        let settled = settled.or_else(|error| crate::node::convert::error_to_napi(napi, error).map(|v| (false, v)));
+        if let Ok((resolved, value)) = settled {
+          let _ = napi.settle(deferred.raw(), resolved, value);
+        }
+      })),
+      Completion::Isolate { resolver, context } => {
+        let core = resolver.core.clone();
+        core.post(Box::new(move |input| {
+          if let TaskInput::Run(isolate) = input {
+            settle_in_isolate(isolate, &resolver, &context, result);
+          }
+        }));
+      }
+    }
+  }
+}
+
+fn settle_in_isolate(
+  isolate: &mut v8::Isolate,
+  resolver: &Remote<v8::PromiseResolver>,
+  context: &Remote<v8::Context>,
+  result: Result<Transferable>,
+) {
+  v8::scope!(let scope, isolate);
+  let context = context.open(scope);
+  let scope = &mut v8::ContextScope::new(scope, context);
+  let resolver = resolver.open(scope);
+  let outcome = result.and_then(|value| v8conv::to_v8(scope, value));
+  match outcome {
+    Ok(value) => {
+      resolver.resolve(scope, value);
+    }
+    Err(error) => {
+      let value = match error {
+        Error::Thrown(thrown) => v8conv::thrown_to_v8(scope, thrown),
+        Error::Pending => v8::undefined(scope).into(),
+      };
+      resolver.reject(scope, value);
+    }
+  }
+  scope.perform_microtask_checkpoint();
+}
+
+impl IsolateCore {
+  /// A completion settling a new promise of the current context (the caller is isolate code).
+  pub fn completion<'s>(
+    self: &Arc<Self>,
+    scope: &mut v8::PinScope<'s, '_>,
+  ) -> Result<(Completion, v8::Local<'s, v8::Promise>)> {
+    let resolver = v8::PromiseResolver::new(scope).ok_or(Error::Pending)?;
+    let promise = resolver.get_promise(scope);
+    let context = scope.get_current_context();
+    let completion =
+      Completion::Isolate { resolver: Remote::new(self, scope, resolver), context: Remote::new(self, scope, context) };
+    Ok((completion, promise))
+  }
+}

@@ -1,0 +1,127 @@
+//! Running user code in one of our isolates: timeouts, microtasks, termination and the errors
+//! isolated-vm reports for each way a run can end.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{msg, Error, Result, Thrown};
+use crate::isolate::timer::Timer;
+use crate::isolate::{executor, IsolateCore};
+use crate::transfer::v8conv;
+
+/// Runs `run` (which calls into JavaScript) in the current context of the current isolate.
+///
+/// - `timeout_ms` (0 for none) terminates the code when it runs out, with isolated-vm's
+///   "Script execution timed out." error; the isolate stays usable.
+/// - The outermost run on the isolate also runs the microtask queue (inside the timeout), and
+///   fails with the first promise rejection nobody handled.
+/// - Disposal and the memory limit end the run with their own errors.
+pub fn run_user_code<'s, 'i>(
+  scope: &mut v8::PinScope<'s, 'i>,
+  timeout_ms: u32,
+  run: impl FnOnce(&mut v8::PinScope<'s, 'i>) -> Option<v8::Local<'s, v8::Value>>,
+) -> Result<v8::Local<'s, v8::Value>> {
+  let core = executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))?;
+  if core.is_disposed() {
+    return Err(Error::generic(msg::ISOLATE_DISPOSED));
+  }
+  let timed_out = Arc::new(AtomicBool::new(false));
+  let timer = (timeout_ms > 0).then(|| {
+    let timed_out = timed_out.clone();
+    let handle = core.handle.clone();
+    Timer::start(Duration::from_millis(timeout_ms as u64), move || {
+      timed_out.store(true, Ordering::SeqCst);
+      handle.terminate_execution();
+    })
+  });
+  let outermost = core.run_depth.fetch_add(1, Ordering::SeqCst) == 0;
+  let _depth = DepthGuard(&core);
+
+  v8::tc_scope!(let tc, scope);
+  let result = run(tc);
+  if outermost && result.is_some() && !tc.has_terminated() {
+    tc.perform_microtask_checkpoint();
+  }
+  // Disarm the timer; after this it can no longer fire.
+  drop(timer);
+  let terminated = tc.has_terminated() || tc.is_execution_terminating();
+  let exception = if tc.has_caught() { tc.exception() } else { None };
+
+  if core.memory.was_hit() {
+    core.dispose();
+    return Err(Error::generic(msg::MEMORY_LIMIT));
+  }
+  if core.is_disposed() {
+    return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION));
+  }
+  if timed_out.load(Ordering::SeqCst) {
+    // Our own timer fired: clear the termination so the isolate stays usable. If the code had
+    // already finished, its result stands.
+    tc.cancel_terminate_execution();
+    if result.is_none() || terminated {
+      return Err(Error::generic(msg::TIMED_OUT));
+    }
+  } else if terminated {
+    // Terminated for an enclosing run (its timeout): unwind to it.
+    return Err(Error::generic(msg::TIMED_OUT));
+  }
+  if result.is_none() {
+    return Err(match exception {
+      Some(exception) => Error::Thrown(v8conv::thrown_from_v8(tc, exception)),
+      None => Error::generic("An exception was thrown. Sorry I don't know more."),
+    });
+  }
+  if outermost {
+    if let Some(thrown) = take_unhandled_rejection(tc, &core) {
+      return Err(Error::Thrown(thrown));
+    }
+  }
+  Ok(result.expect("checked above"))
+}
+
+struct DepthGuard<'a>(&'a IsolateCore);
+
+impl Drop for DepthGuard<'_> {
+  fn drop(&mut self) {
+    self.0.run_depth.fetch_sub(1, Ordering::SeqCst);
+  }
+}
+
+/// The reason of the first promise rejected during the run that is still unhandled.
+fn take_unhandled_rejection(scope: &mut v8::PinScope<'_, '_>, core: &IsolateCore) -> Option<Thrown> {
+  let rejected = std::mem::take(&mut core.locked.lock().unhandled_rejections);
+  let promise = rejected.first()?;
+  let promise = v8::Local::new(scope, promise);
+  let reason = promise.result(scope);
+  Some(v8conv::thrown_from_v8(scope, reason))
+}
+
+/// Compiles with `compile`; on failure, appends " [file:line:column]" to the error's message as
+/// isolated-vm does, so that syntax errors say where they are.
+pub fn compile<'s, 'i, T>(
+  scope: &mut v8::PinScope<'s, 'i>,
+  compile: impl FnOnce(&mut v8::PinScope<'s, 'i>) -> Option<v8::Local<'s, T>>,
+) -> Result<v8::Local<'s, T>> {
+  v8::tc_scope!(let tc, scope);
+  if let Some(compiled) = compile(tc) {
+    return Ok(compiled);
+  }
+  // No exception means the isolate is terminating: it was disposed meanwhile.
+  let Some(exception) = tc.exception() else { return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION)) };
+  if let (Ok(error), Some(message)) = (v8::Local::<v8::Object>::try_from(exception), tc.message()) {
+    let line = message.get_line_number(tc).unwrap_or(0);
+    let column = message.get_start_column() + 1;
+    let file = match message.get_script_resource_name(tc) {
+      Some(name) if name.is_string() => name.to_rust_string_lossy(tc),
+      _ => "<isolated-vm>".to_string(),
+    };
+    if let Some(key) = v8::String::new(tc, "message") {
+      let text = error.get(tc, key.into()).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default();
+      if let Some(annotated) = v8::String::new(tc, &format!("{text} [{file}:{line}:{column}]")) {
+        error.set(tc, key.into(), annotated.into());
+      }
+    }
+  }
+  Err(Error::Thrown(v8conv::thrown_from_v8(tc, exception)))
+}

@@ -1,0 +1,98 @@
+//! Work on an isolate itself: contexts, script compilation, statistics.
+
+use std::sync::Arc;
+
+use super::source::ScriptSource;
+use super::{guard, Work};
+use crate::error::{Error, Result};
+use crate::isolate::{executor, hooks, IsolateCore};
+use crate::transfer::{ContextData, RefData, RefTarget, Remote, ScriptData, Transferable, TypeOf};
+
+fn current_core() -> Result<Arc<IsolateCore>> {
+  executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))
+}
+
+/// Runs `f` in the isolate's default context.
+pub fn in_default_context<R>(isolate: &mut v8::Isolate, f: impl FnOnce(&mut v8::PinScope<'_, '_>, &Arc<IsolateCore>) -> Result<R>) -> Result<R> {
+  let core = current_core()?;
+  let context = core.locked.lock().default_context.clone();
+  let context = context.ok_or_else(|| Error::generic(crate::error::msg::ISOLATE_DISPOSED))?;
+  v8::scope!(let scope, isolate);
+  let context = v8::Local::new(scope, &context);
+  let scope = &mut v8::ContextScope::new(scope, context);
+  f(scope, &core)
+}
+
+pub fn create_context(core: &Arc<IsolateCore>) -> Work {
+  Work::Isolate(
+    core.clone(),
+    Box::new(|isolate| {
+      let core = current_core()?;
+      v8::scope!(let scope, isolate);
+      let context = hooks::new_context(scope);
+      let scope = &mut v8::ContextScope::new(scope, context);
+      let global = context.global(scope);
+      let context = Remote::new(&core, scope, context);
+      let global = Arc::new(RefData {
+        target: RefTarget::Isolate { value: Remote::new(&core, scope, global.into()), context: context.clone() },
+        type_of: TypeOf::Object,
+        inherit: false,
+        accessors: false,
+      });
+      Ok(Transferable::Context(Arc::new(ContextData { context, global })))
+    }),
+  )
+}
+
+pub fn compile_script(core: &Arc<IsolateCore>, source: ScriptSource) -> Work {
+  Work::Isolate(
+    core.clone(),
+    Box::new(move |isolate| {
+      in_default_context(isolate, |scope, core| {
+        let mut compiled = source.compile_source(scope, false)?;
+        let script = guard::compile(scope, |scope| {
+          v8::script_compiler::compile_unbound_script(
+            scope,
+            &mut compiled,
+            v8::script_compiler::CompileOptions::NoCompileOptions,
+            v8::script_compiler::NoCacheReason::NoReason,
+          )
+        })?;
+        Ok(Transferable::Script(Arc::new(ScriptData { script: Remote::new(core, scope, script) })))
+      })
+    }),
+  )
+}
+
+pub fn heap_statistics(core: &Arc<IsolateCore>) -> Work {
+  Work::Isolate(
+    core.clone(),
+    Box::new(|isolate| {
+      let core = current_core()?;
+      let stats = isolate.get_heap_statistics();
+      core.memory.record_heap_used(stats.used_heap_size());
+      // The near-heap-limit callback may have raised V8's limit to let a terminated script
+      // unwind; report the limit the isolate was created with.
+      let limit = core.initial_heap_limit();
+      let raised_by = stats.heap_size_limit().saturating_sub(limit) as f64;
+      let number = |n: usize| Transferable::Number(n as f64);
+      Ok(Transferable::Record(vec![
+        ("total_heap_size", number(stats.total_heap_size())),
+        ("total_heap_size_executable", number(stats.total_heap_size_executable())),
+        ("total_physical_size", number(stats.total_physical_size())),
+        ("total_available_size", Transferable::Number(stats.total_available_size() as f64 - raised_by)),
+        ("used_heap_size", number(stats.used_heap_size())),
+        ("heap_size_limit", number(limit)),
+        ("malloced_memory", number(stats.malloced_memory())),
+        ("peak_malloced_memory", number(stats.peak_malloced_memory())),
+        ("does_zap_garbage", number(stats.does_zap_garbage() as usize)),
+        ("number_of_native_contexts", number(stats.number_of_native_contexts())),
+        ("number_of_detached_contexts", number(stats.number_of_detached_contexts())),
+        ("total_global_handles_size", number(stats.total_global_handles_size())),
+        ("used_global_handles_size", number(stats.used_global_handles_size())),
+        ("external_memory", number(stats.external_memory())),
+        ("externally_allocated_size", number(core.memory.external_bytes())),
+      ]))
+    }),
+  )
+}

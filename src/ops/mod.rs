@@ -1,0 +1,140 @@
+//! The operations behind the API, independent of who calls them.
+//!
+//! An operation has three phases, as in isolated-vm: arguments are made transferable in the
+//! caller's world (by the front-end), the work runs in the target world (an isolate, or a Node
+//! environment for references to host values), and the result is rebuilt in the caller's world.
+//! `dispatch` runs the middle phase synchronously, asynchronously (a promise) or ignored.
+
+pub mod callback;
+pub mod completion;
+pub mod context;
+pub mod guard;
+pub mod isolate;
+pub mod reference;
+pub mod script;
+pub mod source;
+
+use std::sync::Arc;
+
+use crate::api::front::Front;
+use crate::error::{msg, Error, Result};
+use crate::isolate::scheduler::TaskInput;
+use crate::isolate::{executor, scheduler, IsolateCore};
+use crate::node::convert as node_convert;
+use crate::node::napi::Napi;
+use crate::node::NodeEnv;
+use crate::transfer::Transferable;
+
+/// A world values live in.
+#[derive(Clone)]
+pub enum Realm {
+  Node(Arc<NodeEnv>),
+  Isolate(Arc<IsolateCore>),
+}
+
+/// How an operation is run, as the facade passes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+  Sync,
+  Async,
+  Ignored,
+  /// `applySyncPromise`: synchronous, and waits for a returned promise to settle.
+  SyncPromise,
+}
+
+impl Mode {
+  pub fn from_number(n: f64) -> Mode {
+    match n as u32 {
+      1 => Mode::Async,
+      2 => Mode::Ignored,
+      3 => Mode::SyncPromise,
+      _ => Mode::Sync,
+    }
+  }
+}
+
+/// Work to run in one of our isolates, with it locked.
+pub type IsolateWork = Box<dyn FnOnce(&mut v8::Isolate) -> Result<Transferable> + Send>;
+/// Work to run on a Node environment's thread.
+pub type NodeWork = Box<dyn FnOnce(Napi) -> Result<Transferable> + Send>;
+
+/// Where an operation's work runs.
+pub enum Work {
+  Isolate(Arc<IsolateCore>, IsolateWork),
+  Node(Arc<NodeEnv>, NodeWork),
+}
+
+/// Runs an operation in the given mode and sets the caller's result.
+pub fn dispatch(front: &mut dyn Front, mode: Mode, work: Work) -> Result<()> {
+  match mode {
+    Mode::Sync | Mode::SyncPromise => {
+      let value = run_sync(work)?;
+      front.ret(value)
+    }
+    Mode::Async => {
+      let completion = front.ret_promise()?;
+      run_async(work, Box::new(move |result| completion.settle(result)));
+      Ok(())
+    }
+    Mode::Ignored => {
+      let hold = front.hold();
+      run_async(work, Box::new(move |_| drop(hold)));
+      front.ret(Transferable::Undefined)
+    }
+  }
+}
+
+/// Runs work now, on this thread when possible, and returns its result.
+pub fn run_sync(work: Work) -> Result<Transferable> {
+  match work {
+    Work::Isolate(core, work) => {
+      core.check_alive()?;
+      if !executor::is_current(&core) && NodeEnv::current().is_none() {
+        // A pool thread running one isolate may not block on another one (isolated-vm's rule:
+        // it could deadlock with an isolate waiting for this one).
+        return Err(Error::generic(msg::SYNC_FROM_ASYNC));
+      }
+      executor::with_isolate(&core, work)?
+    }
+    Work::Node(env, work) => run_sync_on_node(&env, work),
+  }
+}
+
+/// Runs work on a Node environment's thread and waits for the result. From another thread the
+/// current isolate is unlocked while waiting, so that Node can call into it meanwhile.
+pub fn run_sync_on_node<R: Send + 'static>(env: &Arc<NodeEnv>, work: Box<dyn FnOnce(Napi) -> Result<R> + Send>) -> Result<R> {
+  if env.is_current_thread() {
+    let napi = env.napi().ok_or_else(NodeEnv::gone_error)?;
+    let result = work(napi);
+    // Called from Node itself, an exception thrown by Node code stays pending as it is; called
+    // from isolate code (running on this thread), it is taken and flattened to cross over.
+    return match executor::current() {
+      None => result,
+      Some(_) => result.map_err(|error| node_convert::take_thrown(napi, error)),
+    };
+  }
+  let (sender, receiver) = crossbeam_channel::bounded(1);
+  env.post(Box::new(move |napi| {
+    let result = match napi {
+      Some(napi) => work(napi).map_err(|error| node_convert::take_thrown(napi, error)),
+      None => Err(NodeEnv::gone_error()),
+    };
+    let _ = sender.send(result);
+  }));
+  executor::suspend_current(|| scheduler::blocking(|| receiver.recv()))
+    .unwrap_or_else(|_| Err(NodeEnv::gone_error()))
+}
+
+/// Queues work; `done` receives its result (or the error that it could not run).
+pub fn run_async(work: Work, done: Box<dyn FnOnce(Result<Transferable>) + Send>) {
+  match work {
+    Work::Isolate(core, work) => core.post(Box::new(move |input| match input {
+      TaskInput::Run(isolate) => done(work(isolate)),
+      TaskInput::Cancelled => done(Err(Error::generic(msg::ISOLATE_DISPOSED))),
+    })),
+    Work::Node(env, work) => env.post(Box::new(move |napi| match napi {
+      Some(napi) => done(work(napi).map_err(|error| node_convert::take_thrown(napi, error))),
+      None => done(Err(NodeEnv::gone_error())),
+    })),
+  }
+}

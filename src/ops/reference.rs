@@ -1,0 +1,241 @@
+//! The operations of `Reference`: get, set, delete, apply, copy.
+
+use std::sync::Arc;
+
+use super::{guard, Work};
+use crate::error::{Error, Result};
+use crate::node::convert as node_convert;
+use crate::transfer::{v8conv, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
+
+/// A property key: a string, or an array index.
+pub enum Key {
+  Name(Str),
+  Index(u32),
+}
+
+impl Key {
+  /// isolated-vm accepts strings and 32-bit unsigned integers as keys.
+  pub fn from_transferable(value: Option<Transferable>) -> Result<Key> {
+    match value {
+      Some(Transferable::String(s)) => Ok(Key::Name(s)),
+      Some(Transferable::Number(n)) if n >= 0.0 && n <= u32::MAX as f64 && n.fract() == 0.0 => Ok(Key::Index(n as u32)),
+      _ => Err(Error::type_error("Invalid `key`")),
+    }
+  }
+
+  fn to_v8<'s>(&self, scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Value>> {
+    Ok(match self {
+      Key::Name(name) => v8conv::str_to_v8(scope, name)?.into(),
+      Key::Index(index) => v8conv::string_to_v8(scope, &index.to_string())?.into(),
+    })
+  }
+}
+
+fn check_object(data: &RefData) -> Result<()> {
+  if data.type_of == TypeOf::Object {
+    Ok(())
+  } else {
+    Err(Error::type_error("Reference is not an object"))
+  }
+}
+
+/// The work of running `f` on the referenced value, inside the context it was referenced from.
+fn on_isolate_value(
+  data: &Arc<RefData>,
+  f: impl for<'s, 'i> FnOnce(&mut v8::PinScope<'s, 'i>, v8::Local<'s, v8::Value>) -> Result<Transferable> + Send + 'static,
+) -> Result<Work> {
+  match &data.target {
+    RefTarget::Isolate { value, context } => {
+      let (value, context) = (value.clone(), context.clone());
+      Ok(Work::Isolate(
+        value.core.clone(),
+        Box::new(move |isolate| {
+          v8::scope!(let scope, isolate);
+          let context = context.open(scope);
+          let scope = &mut v8::ContextScope::new(scope, context);
+          let local = value.open(scope);
+          f(scope, local)
+        }),
+      ))
+    }
+    RefTarget::Node(_) => Err(Error::type_error("Reference belongs to Node.js; this operation is not supported there")),
+  }
+}
+
+fn has_proxy<'s>(scope: &mut v8::PinScope<'s, '_>, mut object: v8::Local<'s, v8::Object>) -> bool {
+  loop {
+    if object.is_proxy() {
+      return true;
+    }
+    match object.get_prototype(scope).and_then(|p| v8::Local::<v8::Object>::try_from(p).ok()) {
+      Some(prototype) => object = prototype,
+      None => return false,
+    }
+  }
+}
+
+fn object_checked<'s>(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'s, v8::Value>, allow_proxy: bool) -> Result<v8::Local<'s, v8::Object>> {
+  let object = v8::Local::<v8::Object>::try_from(value).map_err(|_| Error::type_error("Reference is not an object"))?;
+  if !allow_proxy && has_proxy(scope, object) {
+    return Err(Error::type_error("Object is or has proxy"));
+  }
+  Ok(object)
+}
+
+/// True if `object` has `key` as an own accessor (getter/setter) property.
+fn is_accessor(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, key: v8::Local<v8::Name>) -> Result<bool> {
+  let descriptor = object.get_own_property_descriptor(scope, key).ok_or(Error::Pending)?;
+  let Ok(descriptor) = v8::Local::<v8::Object>::try_from(descriptor) else { return Ok(false) };
+  let get = v8conv::string_to_v8(scope, "get")?;
+  Ok(descriptor.has_own_property(scope, get.into()).unwrap_or(false))
+}
+
+fn own_property<'s>(scope: &mut v8::PinScope<'s, '_>, object: v8::Local<'s, v8::Object>, key: v8::Local<'s, v8::Name>, accessors: bool) -> Result<Option<v8::Local<'s, v8::Value>>> {
+  if !object.has_own_property(scope, key).ok_or(Error::Pending)? {
+    return Ok(None);
+  }
+  if !accessors && is_accessor(scope, object, key)? {
+    return Err(Error::type_error("Property is getter"));
+  }
+  Ok(Some(object.get(scope, key.into()).ok_or(Error::Pending)?))
+}
+
+pub fn get(data: &Arc<RefData>, key: Key, accessors: bool, options: TransferOptions) -> Result<Work> {
+  check_object(data)?;
+  let inherit = data.inherit;
+  let accessors = accessors || data.accessors;
+  let fallback = if inherit { TransferType::DeepReference } else { TransferType::Reference };
+  let options = options.with_fallback(fallback);
+  on_isolate_value(data, move |scope, value| {
+    let object = object_checked(scope, value, accessors)?;
+    let key = key.to_v8(scope)?;
+    let name: v8::Local<v8::Name> = key.to_string(scope).ok_or(Error::Pending)?.into();
+    let found = if accessors && inherit {
+      let key: v8::Local<v8::Value> = name.into();
+      Some(guard::run_user_code(scope, 0, |scope| object.get(scope, key))?)
+    } else if inherit {
+      let mut target = object;
+      loop {
+        if let Some(found) = own_property(scope, target, name, false)? {
+          break Some(found);
+        }
+        match target.get_prototype(scope).and_then(|p| v8::Local::<v8::Object>::try_from(p).ok()) {
+          Some(prototype) => target = prototype,
+          None => break None,
+        }
+      }
+    } else if accessors {
+      if object.has_own_property(scope, name).ok_or(Error::Pending)? {
+        let key: v8::Local<v8::Value> = name.into();
+        Some(guard::run_user_code(scope, 0, |scope| object.get(scope, key))?)
+      } else {
+        None
+      }
+    } else {
+      own_property(scope, object, name, false)?
+    };
+    let found = found.unwrap_or_else(|| v8::undefined(scope).into());
+    let found = v8conv::from_v8(scope, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
+    Ok(inherit_references(found, inherit))
+  })
+}
+
+/// References returned by an `unsafeInherit` reference inherit too.
+fn inherit_references(value: Transferable, inherit: bool) -> Transferable {
+  match value {
+    Transferable::Reference(data) if inherit && !data.inherit => match Arc::try_unwrap(data) {
+      Ok(data) => Transferable::Reference(Arc::new(RefData { inherit: true, ..data })),
+      Err(shared) => Transferable::Reference(shared),
+    },
+    other => other,
+  }
+}
+
+pub fn set(data: &Arc<RefData>, key: Key, value: Transferable) -> Result<Work> {
+  check_object(data)?;
+  on_isolate_value(data, move |scope, target| {
+    let object = object_checked(scope, target, false)?;
+    let key = key.to_v8(scope)?;
+    // Delete first: frees the old value before the new one is built.
+    object.delete(scope, key);
+    let value = v8conv::to_v8(scope, value)?;
+    let key = v8::Local::<v8::Name>::try_from(key).map_err(|_| Error::type_error("Invalid `key`"))?;
+    match object.create_data_property(scope, key, value) {
+      Some(true) => Ok(Transferable::Undefined),
+      _ => Err(Error::type_error("Set failed")),
+    }
+  })
+}
+
+pub fn delete(data: &Arc<RefData>, key: Key) -> Result<Work> {
+  check_object(data)?;
+  on_isolate_value(data, move |scope, target| {
+    let object = object_checked(scope, target, false)?;
+    let key = key.to_v8(scope)?;
+    match object.delete(scope, key) {
+      Some(true) => Ok(Transferable::Undefined),
+      _ => Err(Error::type_error("Delete failed")),
+    }
+  })
+}
+
+/// Calls the referenced function with `receiver` and `arguments` (already transferable); the
+/// result is transferred out with `result`.
+pub fn apply(
+  target: &RefTarget,
+  receiver: Transferable,
+  arguments: Vec<Transferable>,
+  timeout_ms: u32,
+  result: TransferOptions,
+) -> Work {
+  match target {
+    RefTarget::Isolate { value, context } => {
+      let (value, context) = (value.clone(), context.clone());
+      Work::Isolate(
+        value.core.clone(),
+        Box::new(move |isolate| apply_in_isolate(isolate, &value, &context, receiver, arguments, timeout_ms, result)),
+      )
+    }
+    RefTarget::Node(function) => {
+      let function = function.clone();
+      Work::Node(
+        function.env.clone(),
+        Box::new(move |napi| {
+          let callee = function.get(napi)?;
+          if napi.type_of(callee)? != napi::sys::ValueType::napi_function {
+            return Err(Error::type_error("Reference is not a function"));
+          }
+          let receiver = node_convert::to_napi(napi, receiver)?;
+          let mut argv = Vec::with_capacity(arguments.len());
+          for argument in arguments {
+            argv.push(node_convert::to_napi(napi, argument)?);
+          }
+          let value = napi.call(receiver, callee, &argv)?;
+          node_convert::transfer_out(napi, value, result)
+        }),
+      )
+    }
+  }
+}
+
+fn apply_in_isolate(
+  isolate: &mut v8::Isolate,
+  value: &Remote<v8::Value>,
+  context: &Remote<v8::Context>,
+  receiver: Transferable,
+  arguments: Vec<Transferable>,
+  timeout_ms: u32,
+  result: TransferOptions,
+) -> Result<Transferable> {
+  v8::scope!(let scope, isolate);
+  let context = context.open(scope);
+  let scope = &mut v8::ContextScope::new(scope, context);
+  let function = v8::Local::<v8::Function>::try_from(value.open(scope)).map_err(|_| Error::type_error("Reference is not a function"))?;
+  let receiver = v8conv::to_v8(scope, receiver)?;
+  let mut argv = Vec::with_capacity(arguments.len());
+  for argument in arguments {
+    argv.push(v8conv::to_v8(scope, argument)?);
+  }
+  let value = guard::run_user_code(scope, timeout_ms, |scope| function.call(scope, receiver, &argv))?;
+  v8conv::transfer_out(scope, value, result)
+}

@@ -1,0 +1,24 @@
+//! `script.run*`.
+
+use std::sync::Arc;
+
+use super::context::in_context;
+use super::{guard, Work};
+use crate::error::{msg, Error, Result};
+use crate::transfer::{v8conv, ContextData, ScriptData, Transferable, TransferOptions};
+
+pub fn run(script: Arc<ScriptData>, context: Arc<ContextData>, timeout_ms: u32, transfer: TransferOptions) -> Result<Work> {
+  if script.script.core.id != context.context.core.id {
+    return Err(Error::generic(msg::INVALID_CONTEXT));
+  }
+  Ok(Work::Isolate(
+    script.script.core.clone(),
+    Box::new(move |isolate| {
+      in_context(isolate, &context, |scope| {
+        let bound = script.script.open(scope).bind_to_current_context(scope);
+        let result = guard::run_user_code(scope, timeout_ms, |scope| bound.run(scope))?;
+        Ok(v8conv::from_v8(scope, result, transfer)?.unwrap_or(Transferable::Undefined))
+      })
+    }),
+  ))
+}

@@ -1,0 +1,27 @@
+//! Process-wide V8 start-up, exactly once.
+
+use std::sync::OnceLock;
+
+static PLATFORM: OnceLock<v8::SharedRef<v8::Platform>> = OnceLock::new();
+
+/// Starts our V8. Safe to call from any thread, any number of times: only the first call does
+/// the work, later ones wait until it is done.
+pub fn init() {
+  PLATFORM.get_or_init(|| {
+    // The protected platform needs every thread to be created after V8 starts, which Node's
+    // threads are not. The WebAssembly trap handler is never enabled: Node owns SIGSEGV.
+    let platform = v8::new_unprotected_default_platform(0, false).make_shared();
+    v8::V8::initialize_platform(platform.clone());
+    v8::V8::initialize();
+    platform
+  });
+}
+
+/// Runs the foreground tasks V8 posted for this isolate (GC follow-ups, wasm tier-up,
+/// `Atomics.waitAsync`, FinalizationRegistry clean-up). Called with the isolate locked after
+/// each unit of work, so the platform's queue never grows without bound.
+pub fn pump_foreground_tasks(isolate: &v8::Isolate) {
+  if let Some(platform) = PLATFORM.get() {
+    while v8::Platform::pump_message_loop(platform, isolate, false) {}
+  }
+}

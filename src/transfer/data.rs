@@ -1,0 +1,104 @@
+//! The shared data behind isolated-vm objects. Several JavaScript instances (in several
+//! worlds) may point at the same data; `release()` only drops one instance's hold on it.
+
+use std::sync::Arc;
+
+use super::Remote;
+use crate::node::NodeRef;
+
+/// `reference.typeof`: note that null is "null" and symbols are "object".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeOf {
+  Null,
+  Undefined,
+  Number,
+  String,
+  Boolean,
+  Object,
+  Function,
+}
+
+impl TypeOf {
+  pub fn as_str(self) -> &'static str {
+    match self {
+      TypeOf::Null => "null",
+      TypeOf::Undefined => "undefined",
+      TypeOf::Number => "number",
+      TypeOf::String => "string",
+      TypeOf::Boolean => "boolean",
+      TypeOf::Object => "object",
+      TypeOf::Function => "function",
+    }
+  }
+
+  pub fn of(value: v8::Local<v8::Value>) -> TypeOf {
+    if value.is_null() {
+      TypeOf::Null
+    } else if value.is_undefined() {
+      TypeOf::Undefined
+    } else if value.is_number() {
+      TypeOf::Number
+    } else if value.is_string() {
+      TypeOf::String
+    } else if value.is_boolean() {
+      TypeOf::Boolean
+    } else if value.is_function() {
+      TypeOf::Function
+    } else {
+      TypeOf::Object
+    }
+  }
+}
+
+/// Where a referenced value lives.
+#[derive(Debug)]
+pub enum RefTarget {
+  /// A value in one of our isolates, with the context it was referenced from.
+  Isolate { value: Arc<Remote<v8::Value>>, context: Arc<Remote<v8::Context>> },
+  /// A value of a Node environment.
+  Node(Arc<NodeRef>),
+}
+
+#[derive(Debug)]
+pub struct RefData {
+  pub target: RefTarget,
+  pub type_of: TypeOf,
+  /// `unsafeInherit`: the `get` family follows the prototype chain.
+  pub inherit: bool,
+  /// Created by `get` with `accessors`: getters and proxies may run.
+  pub accessors: bool,
+}
+
+#[derive(Debug)]
+pub struct ContextData {
+  pub context: Arc<Remote<v8::Context>>,
+  /// The `global` Reference.
+  pub global: Arc<RefData>,
+}
+
+#[derive(Debug)]
+pub struct ScriptData {
+  pub script: Arc<Remote<v8::UnboundScript>>,
+}
+
+/// How a Callback's function is invoked from the world that holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallMode {
+  Sync,
+  Async,
+  Ignored,
+}
+
+#[derive(Debug)]
+pub struct CallbackData {
+  pub function: RefTarget,
+  pub mode: CallMode,
+  pub name: String,
+  pub length: u32,
+}
+
+impl std::fmt::Debug for NodeRef {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "NodeRef(env {})", self.env.id)
+  }
+}

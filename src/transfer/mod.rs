@@ -1,0 +1,84 @@
+//! Everything that crosses a boundary between Node and our isolates, or between isolates.
+//!
+//! A value leaves its world as a `Transferable` (plain Rust data, `Send`) and is rebuilt in the
+//! receiving world. Primitives are copied; isolated-vm objects travel as the shared data behind
+//! them and arrive as new instances of the same class.
+
+pub mod data;
+pub mod options;
+pub mod remote;
+pub mod v8conv;
+
+use std::sync::Arc;
+
+pub use data::{CallMode, CallbackData, ContextData, RefData, RefTarget, ScriptData, TypeOf};
+pub use options::{TransferOptions, TransferType};
+pub use remote::Remote;
+
+use crate::isolate::IsolateCore;
+
+/// A string, kept in the narrowest exact encoding.
+#[derive(Clone, Debug)]
+pub enum Str {
+  Latin1(Vec<u8>),
+  Utf16(Vec<u16>),
+}
+
+impl Str {
+  pub fn to_string_lossy(&self) -> String {
+    match self {
+      Str::Latin1(bytes) => bytes.iter().map(|&b| b as char).collect(),
+      Str::Utf16(units) => String::from_utf16_lossy(units),
+    }
+  }
+}
+
+#[derive(Debug)]
+pub enum Transferable {
+  Undefined,
+  Null,
+  Bool(bool),
+  Number(f64),
+  BigInt { negative: bool, words: Vec<u64> },
+  String(Str),
+  /// An `Isolate` handle.
+  Isolate(Arc<IsolateCore>),
+  Context(Arc<ContextData>),
+  Script(Arc<ScriptData>),
+  Reference(Arc<RefData>),
+  /// The object `derefInto()` returns (a `Dereference` instance in the caller's world).
+  DereferenceHandle(Arc<RefData>),
+  /// A `Dereference` passed on: becomes the referenced value itself in its own world.
+  Dereference(Arc<RefData>),
+  /// A function of another world: becomes a plain function that calls it.
+  Callback(Arc<CallbackData>),
+  /// The isolated-vm module itself.
+  Lib,
+  /// A plain object with these properties (results such as heap statistics).
+  Record(Vec<(&'static str, Transferable)>),
+  /// An array (results such as `dependencySpecifiers`).
+  List(Vec<Transferable>),
+}
+
+impl Transferable {
+  pub fn string(s: &str) -> Transferable {
+    if s.is_ascii() {
+      Transferable::String(Str::Latin1(s.as_bytes().to_vec()))
+    } else {
+      Transferable::String(Str::Utf16(s.encode_utf16().collect()))
+    }
+  }
+
+  /// `typeof` as isolated-vm reports it for a Reference to this value.
+  pub fn type_of(&self) -> TypeOf {
+    match self {
+      Transferable::Undefined => TypeOf::Undefined,
+      Transferable::Null => TypeOf::Null,
+      Transferable::Bool(_) => TypeOf::Boolean,
+      Transferable::Number(_) => TypeOf::Number,
+      Transferable::String(_) => TypeOf::String,
+      Transferable::Callback(_) => TypeOf::Function,
+      _ => TypeOf::Object,
+    }
+  }
+}

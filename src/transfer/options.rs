@@ -1,0 +1,49 @@
+//! Transfer options (`copy`, `externalCopy`, `reference`, `promise`) as the binding passes them:
+//! a bit set validated by the JavaScript facade.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferType {
+  /// Only transferable values pass; what happens to others depends on the operation.
+  None,
+  Copy,
+  ExternalCopy,
+  Reference,
+  /// `unsafeInherit` references: values are references that also inherit.
+  DeepReference,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferOptions {
+  pub kind: TransferType,
+  /// What to do with a non-transferable value when `kind` is `None`.
+  pub fallback: TransferType,
+  pub promise: bool,
+}
+
+const COPY: u32 = 1;
+const EXTERNAL_COPY: u32 = 2;
+const REFERENCE: u32 = 4;
+const PROMISE: u32 = 8;
+
+impl TransferOptions {
+  pub const NONE: TransferOptions =
+    TransferOptions { kind: TransferType::None, fallback: TransferType::None, promise: false };
+
+  pub fn from_bits(bits: u32) -> TransferOptions {
+    let kind = if bits & COPY != 0 {
+      TransferType::Copy
+    } else if bits & EXTERNAL_COPY != 0 {
+      TransferType::ExternalCopy
+    } else if bits & REFERENCE != 0 {
+      TransferType::Reference
+    } else {
+      TransferType::None
+    };
+    TransferOptions { kind, fallback: TransferType::None, promise: bits & PROMISE != 0 }
+  }
+
+  pub fn with_fallback(mut self, fallback: TransferType) -> TransferOptions {
+    self.fallback = fallback;
+    self
+  }
+}

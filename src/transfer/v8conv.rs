@@ -1,0 +1,237 @@
+//! Values between our isolates and `Transferable`.
+
+use std::sync::Arc;
+
+use super::{CallMode, CallbackData, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
+use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
+use crate::isolate::{executor, IsolateCore};
+
+fn current_core() -> Result<Arc<IsolateCore>> {
+  executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))
+}
+
+pub fn str_from_v8(scope: &v8::PinScope<'_, '_, ()>, s: v8::Local<v8::String>) -> Str {
+  let len = s.length();
+  if s.contains_only_onebyte() {
+    let mut buf = vec![0u8; len];
+    s.write_one_byte_v2(scope, 0, &mut buf, v8::WriteFlags::empty());
+    Str::Latin1(buf)
+  } else {
+    let mut buf = vec![0u16; len];
+    s.write_v2(scope, 0, &mut buf, v8::WriteFlags::empty());
+    Str::Utf16(buf)
+  }
+}
+
+pub fn str_to_v8<'s>(scope: &v8::PinScope<'s, '_, ()>, s: &Str) -> Result<v8::Local<'s, v8::String>> {
+  let string = match s {
+    Str::Latin1(bytes) => v8::String::new_from_one_byte(scope, bytes, v8::NewStringType::Normal),
+    Str::Utf16(units) => v8::String::new_from_two_byte(scope, units, v8::NewStringType::Normal),
+  };
+  string.ok_or_else(|| Error::range_error("Invalid string length"))
+}
+
+pub fn string_to_v8<'s>(scope: &v8::PinScope<'s, '_, ()>, s: &str) -> Result<v8::Local<'s, v8::String>> {
+  v8::String::new(scope, s).ok_or_else(|| Error::range_error("Invalid string length"))
+}
+
+/// Primitives are copied as they are; `None` for objects and symbols.
+pub fn primitive_from_v8(scope: &v8::PinScope<'_, '_>, value: v8::Local<v8::Value>) -> Option<Transferable> {
+  Some(if value.is_undefined() {
+    Transferable::Undefined
+  } else if value.is_null() {
+    Transferable::Null
+  } else if value.is_boolean() {
+    Transferable::Bool(value.is_true())
+  } else if value.is_number() {
+    Transferable::Number(value.number_value(scope).unwrap_or(f64::NAN))
+  } else if value.is_string() {
+    Transferable::String(str_from_v8(scope, value.cast()))
+  } else if value.is_big_int() {
+    let bigint: v8::Local<v8::BigInt> = value.cast();
+    let mut words = vec![0u64; bigint.word_count()];
+    let (negative, _) = bigint.to_words_array(&mut words);
+    Transferable::BigInt { negative, words }
+  } else {
+    return None;
+  })
+}
+
+/// A Reference to `value`, from the current context of the current isolate.
+pub fn reference_to(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, inherit: bool) -> Result<Arc<RefData>> {
+  let core = current_core()?;
+  let context = scope.get_current_context();
+  Ok(Arc::new(RefData {
+    target: RefTarget::Isolate { value: Remote::new(&core, scope, value), context: Remote::new(&core, scope, context) },
+    type_of: TypeOf::of(value),
+    inherit,
+    accessors: false,
+  }))
+}
+
+/// A Callback around a function of the current isolate.
+pub fn callback_to(scope: &mut v8::PinScope<'_, '_>, function: v8::Local<v8::Function>, mode: CallMode) -> Result<Arc<CallbackData>> {
+  let name = function.get_name(scope).to_rust_string_lossy(scope);
+  let length_key = string_to_v8(scope, "length")?;
+  let length = function.get(scope, length_key.into()).and_then(|v| v.uint32_value(scope)).unwrap_or(0);
+  let reference = reference_to(scope, function.into(), false)?;
+  let Ok(reference) = Arc::try_unwrap(reference) else { unreachable!("a new reference is not shared") };
+  Ok(Arc::new(CallbackData { function: reference.target, mode, name, length }))
+}
+
+/// Makes a value of the current isolate transferable (isolated-vm's `OptionalTransferOut`):
+/// `None` when it is not transferable under these options.
+pub fn from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, options: TransferOptions) -> Result<Option<Transferable>> {
+  let kind = if options.kind == TransferType::None {
+    if value.is_object() {
+      if let Some(handle) = crate::inner::facade_handle(scope, value)? {
+        return handle.transfer_out().map(Some);
+      }
+      if value.is_function() {
+        return Ok(Some(Transferable::Callback(callback_to(scope, value.cast(), CallMode::Sync)?)));
+      }
+    }
+    if let Some(primitive) = primitive_from_v8(scope, value) {
+      return Ok(Some(primitive));
+    }
+    options.fallback
+  } else {
+    options.kind
+  };
+  match kind {
+    TransferType::None => Ok(None),
+    TransferType::Reference => Ok(Some(Transferable::Reference(reference_to(scope, value, false)?))),
+    TransferType::DeepReference => Ok(Some(Transferable::Reference(reference_to(scope, value, true)?))),
+    TransferType::Copy => match primitive_from_v8(scope, value) {
+      Some(primitive) => Ok(Some(primitive)),
+      None => crate::inner::copy_out(scope, value, kind).map(Some),
+    },
+    TransferType::ExternalCopy => crate::inner::copy_out(scope, value, kind).map(Some),
+  }
+}
+
+/// Like `from_v8`, but a non-transferable value is an error.
+pub fn transfer_out(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, options: TransferOptions) -> Result<Transferable> {
+  from_v8(scope, value, options)?.ok_or_else(|| Error::type_error(msg::NON_TRANSFERABLE))
+}
+
+/// Rebuilds a transferred value in the current context of the current isolate.
+pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Result<v8::Local<'s, v8::Value>> {
+  Ok(match value {
+    Transferable::Undefined => v8::undefined(scope).into(),
+    Transferable::Null => v8::null(scope).into(),
+    Transferable::Bool(b) => v8::Boolean::new(scope, b).into(),
+    Transferable::Number(n) => v8::Number::new(scope, n).into(),
+    Transferable::BigInt { negative, words } => v8::BigInt::new_from_words(scope, negative, &words)
+      .ok_or_else(|| Error::range_error("Maximum BigInt size exceeded"))?
+      .into(),
+    Transferable::String(s) => str_to_v8(scope, &s)?.into(),
+    Transferable::Dereference(data) => match &data.target {
+      RefTarget::Isolate { value, .. } if executor::is_current(&value.core) => value.open(scope),
+      _ => return Err(Error::type_error("Cannot dereference this into target isolate")),
+    },
+    Transferable::Callback(data) => crate::ops::callback::function_for(scope, data)?.into(),
+    Transferable::Record(fields) => {
+      let object = v8::Object::new(scope);
+      for (name, field) in fields {
+        let key = string_to_v8(scope, name)?;
+        let field = to_v8(scope, field)?;
+        object.create_data_property(scope, key.into(), field);
+      }
+      object.into()
+    }
+    Transferable::List(items) => {
+      let mut elements = Vec::with_capacity(items.len());
+      for item in items {
+        elements.push(to_v8(scope, item)?);
+      }
+      v8::Array::new_with_elements(scope, &elements).into()
+    }
+    handle @ (Transferable::Isolate(_)
+    | Transferable::Context(_)
+    | Transferable::Script(_)
+    | Transferable::Reference(_)
+    | Transferable::DereferenceHandle(_)
+    | Transferable::Lib) => crate::inner::facade_for(scope, handle)?,
+  })
+}
+
+fn error_property(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, name: &str) -> Option<String> {
+  v8::tc_scope!(let tc, scope);
+  let key = v8::String::new(tc, name)?;
+  let value = object.get(tc, key.into())?;
+  if value.is_undefined() {
+    return None;
+  }
+  Some(value.to_string(tc)?.to_rust_string_lossy(tc))
+}
+
+/// Flattens a thrown value (isolated-vm's `CopyThrownValue`): errors keep their type, message
+/// and stack; primitives are copied; other objects become a generic error.
+pub fn thrown_from_v8(scope: &mut v8::PinScope<'_, '_>, exception: v8::Local<v8::Value>) -> Thrown {
+  if let Ok(object) = v8::Local::<v8::Object>::try_from(exception) {
+    let constructor = object.get_constructor_name().to_rust_string_lossy(scope);
+    let kind = ErrorKind::from_constructor_name(&constructor);
+    let message = error_property(scope, object, "message");
+    let stack = error_property(scope, object, "stack");
+    if kind.is_some() || message.is_some() || stack.is_some() {
+      let name = if kind.is_none() { error_property(scope, object, "name") } else { None };
+      return Thrown::Error(ErrorData {
+        kind: kind.unwrap_or(ErrorKind::Error),
+        name,
+        message: message.unwrap_or_default(),
+        stack,
+      });
+    }
+  }
+  match primitive_from_v8(scope, exception) {
+    Some(value) => Thrown::Value(Box::new(value)),
+    None => Thrown::Error(ErrorData { kind: ErrorKind::Error, name: None, message: msg::NOT_AN_ERROR.into(), stack: None }),
+  }
+}
+
+/// Builds an error object of the current isolate from flattened error data.
+pub fn error_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &ErrorData) -> v8::Local<'s, v8::Value> {
+  let message = v8::String::new(scope, &data.message).unwrap_or_else(|| v8::String::empty(scope));
+  let error = match data.kind {
+    ErrorKind::TypeError => v8::Exception::type_error(scope, message),
+    ErrorKind::RangeError => v8::Exception::range_error(scope, message),
+    ErrorKind::ReferenceError => v8::Exception::reference_error(scope, message),
+    ErrorKind::SyntaxError => v8::Exception::syntax_error(scope, message),
+    _ => v8::Exception::error(scope, message),
+  };
+  if let Ok(object) = v8::Local::<v8::Object>::try_from(error) {
+    let name = match (&data.name, data.kind) {
+      (Some(name), _) => Some(name.as_str()),
+      (None, ErrorKind::EvalError | ErrorKind::UriError) => Some(data.kind.constructor_name()),
+      _ => None,
+    };
+    if let (Some(name), Some(key)) = (name, v8::String::new(scope, "name")) {
+      if let Some(value) = v8::String::new(scope, name) {
+        object.define_own_property(scope, key.into(), value.into(), v8::PropertyAttribute::DONT_ENUM);
+      }
+    }
+    if let (Some(stack), Some(key)) = (&data.stack, v8::String::new(scope, "stack")) {
+      if let Some(value) = v8::String::new(scope, stack) {
+        object.define_own_property(scope, key.into(), value.into(), v8::PropertyAttribute::DONT_ENUM);
+      }
+    }
+  }
+  error
+}
+
+/// Rebuilds something thrown in another world as a value of the current isolate.
+pub fn thrown_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: Thrown) -> v8::Local<'s, v8::Value> {
+  match thrown {
+    Thrown::Error(data) => error_to_v8(scope, &data),
+    Thrown::Value(value) => to_v8(scope, *value).unwrap_or_else(|_| v8::undefined(scope).into()),
+  }
+}
+
+/// Throws `error` into the current isolate, unless an exception is already pending there.
+pub fn throw(scope: &mut v8::PinScope<'_, '_>, error: Error) {
+  if let Error::Thrown(thrown) = error {
+    let value = thrown_to_v8(scope, thrown);
+    scope.throw_exception(value);
+  }
+}
