@@ -4,13 +4,14 @@
 // This file runs in two worlds: in Node (lib/index.js passes it the Node-API binding) and inside
 // isolates that receive the module or one of its objects (the addon passes it a binding made of
 // V8 functions with the same names and signatures). So it must not use `require` or anything
-// Node-specific, and it captures every built-in it uses up front.
+// Node-specific, and it captures every built-in it uses up front. `facadeFile` (this file's path,
+// in Node) lets the binding leave the facade's own frames out of the stack traces it builds.
 //
 // The facade validates arguments with isolated-vm's messages and passes them to the binding as
 // plain positional values; the binding does the work. Instances carry a native handle, attached
 // by the binding, that cannot be forged from JavaScript.
 
-module.exports = function createIsolatedVm(binding) {
+module.exports = function createIsolatedVm(binding, facadeFile) {
   const { defineProperty, freeze, create, getPrototypeOf } = Object;
   const isArray = Array.isArray;
   const isInteger = Number.isInteger;
@@ -405,6 +406,6 @@ module.exports = function createIsolatedVm(binding) {
   // The binding creates instances of these classes (results, transferred objects) through this
   // factory, in the order of its `Kind` enumeration.
   const prototypes = [Isolate.prototype, Context.prototype, Script.prototype, Reference.prototype, Dereference.prototype, Callback.prototype];
-  binding.setup((kind) => create(prototypes[kind]), ivm);
+  binding.setup((kind) => create(prototypes[kind]), ivm, facadeFile);
   return freeze(ivm);
 };

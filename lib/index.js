@@ -4,4 +4,4 @@
 const binding = require('./binding');
 const createIsolatedVm = require('./facade');
 
-module.exports = createIsolatedVm(binding);
+module.exports = createIsolatedVm(binding, require.resolve('./facade'));

@@ -93,6 +93,7 @@ impl Error {
 /// The messages of the original isolated-vm, kept in one place so their wording stays exact.
 pub mod msg {
   pub const ISOLATE_DISPOSED: &str = "Isolate is disposed";
+  pub const ISOLATED_DISPOSED: &str = "Isolated is disposed";
   pub const ISOLATE_ALREADY_DISPOSED: &str = "Isolate is already disposed";
   pub const DISPOSED_DURING_EXECUTION: &str = "Isolate was disposed during execution";
   pub const MEMORY_LIMIT: &str = "Isolate was disposed during execution due to memory limit";

@@ -43,7 +43,6 @@ pub fn compile_script(front: &mut dyn Front) -> Result<()> {
   run(front, mode, |front| {
     let handle = front.handle(0)?;
     let core = handle.isolate()?;
-    core.check_alive()?;
     let source = script_source(front, 2, 3)?;
     Ok(ops::isolate::compile_script(core, source))
   })
@@ -55,7 +54,6 @@ pub fn create_context(front: &mut dyn Front) -> Result<()> {
   run(front, mode, |front| {
     let handle = front.handle(0)?;
     let core = handle.isolate()?;
-    core.check_alive()?;
     if front.boolean(2)? && !core.inspector_enabled {
       return Err(Error::generic("Inspector is not enabled for this isolate"));
     }
@@ -68,9 +66,7 @@ pub fn get_heap_statistics(front: &mut dyn Front) -> Result<()> {
   let mode = Mode::from_number(front.number(1)?);
   run(front, mode, |front| {
     let handle = front.handle(0)?;
-    let core = handle.isolate()?;
-    core.check_alive()?;
-    Ok(ops::isolate::heap_statistics(core))
+    Ok(ops::isolate::heap_statistics(handle.isolate()?))
   })
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use super::clock::Clock;
 use super::memory::{self, MemoryLimit};
 use super::scheduler::{self, Task, TaskInput};
 use crate::error::{msg, Error, ErrorData, ErrorKind, Result};
@@ -25,7 +26,8 @@ pub struct IsolateOptions {
 /// State that is only touched while holding the isolate's V8 lock.
 #[derive(Default)]
 pub struct LockedState {
-  /// Context used for work that needs one but belongs to no user context (compiling scripts).
+  /// Context used for work that needs one but belongs to no user context (compiling scripts),
+  /// created on first use.
   pub default_context: Option<v8::Global<v8::Context>>,
   /// Promises rejected without a handler during the current task; reported as its error.
   pub unhandled_rejections: Vec<v8::Global<v8::Promise>>,
@@ -49,8 +51,7 @@ pub struct IsolateCore {
   initial_heap_limit: usize,
   pub locked: Mutex<LockedState>,
   disposed: AtomicBool,
-  pub cpu_ns: AtomicU64,
-  pub wall_ns: AtomicU64,
+  pub clock: Clock,
   /// Number of live V8 handles held on behalf of isolated-vm objects (`referenceCount`).
   pub remotes: AtomicUsize,
   /// Threads blocked waiting to lock this isolate synchronously; a pool thread draining the
@@ -58,6 +59,8 @@ pub struct IsolateCore {
   pub sync_waiters: AtomicUsize,
   /// Depth of runs currently on this isolate's stack (re-entrant sync calls nest).
   pub run_depth: AtomicUsize,
+  /// When V8's foreground tasks for this isolate were last run (see `foreground_tasks_due`).
+  last_pump: Mutex<std::time::Instant>,
   pub inspector_enabled: bool,
   pub owner_env: Option<u64>,
   pub on_catastrophic_error: Option<Arc<crate::transfer::CallbackData>>,
@@ -68,8 +71,12 @@ impl IsolateCore {
     crate::platform::init();
     let limit_bytes = (options.memory_limit_mb * 1024.0 * 1024.0) as usize;
     let memory = Arc::new(MemoryLimit::new(limit_bytes));
+    // Heap sizes as isolated-vm sets them: the old generation gets the whole limit; the young
+    // generation stays small (2 MB for 128 MB, at most 16 MB), which keeps creation cheap.
+    let young_kb = 2f64.powf((options.memory_limit_mb / 128.0).min(4.0) + 10.0) as usize;
     let params = v8::CreateParams::default()
-      .heap_limits(0, limit_bytes)
+      .set_max_young_generation_size_in_bytes(young_kb * 1024)
+      .set_max_old_generation_size_in_bytes(limit_bytes)
       .array_buffer_allocator(memory::allocator(&memory));
     let mut isolate = v8::Isolate::new(params);
     memory.attach(isolate.thread_safe_handle());
@@ -92,21 +99,15 @@ impl IsolateCore {
       initial_heap_limit,
       locked: Mutex::new(LockedState::default()),
       disposed: AtomicBool::new(false),
-      cpu_ns: AtomicU64::new(0),
-      wall_ns: AtomicU64::new(0),
+      clock: Clock::default(),
       remotes: AtomicUsize::new(0),
       sync_waiters: AtomicUsize::new(0),
       run_depth: AtomicUsize::new(0),
+      last_pump: Mutex::new(std::time::Instant::now()),
       inspector_enabled: options.inspector,
       owner_env: options.owner_env,
       on_catastrophic_error: options.on_catastrophic_error,
     });
-    // Every isolate has a default context for work that belongs to no user context.
-    super::executor::with_isolate(&core, |isolate| {
-      v8::scope!(let scope, isolate);
-      let context = super::hooks::new_context(scope);
-      core.locked.lock().default_context = Some(v8::Global::new(scope, context));
-    })?;
     super::registry::register(&core);
     Ok(core)
   }
@@ -116,16 +117,31 @@ impl IsolateCore {
     self.shared.lock().clone()
   }
 
+  /// Whether to run V8's foreground tasks on leaving the isolate. They are GC follow-ups and
+  /// similar housekeeping that may wait a little; checking the platform's queue costs a lock, so
+  /// it is done at most every few milliseconds rather than after every call.
+  pub fn foreground_tasks_due(&self) -> bool {
+    const INTERVAL: std::time::Duration = std::time::Duration::from_millis(5);
+    let mut last = self.last_pump.lock();
+    let now = std::time::Instant::now();
+    if now.duration_since(*last) >= INTERVAL {
+      *last = now;
+      true
+    } else {
+      false
+    }
+  }
+
   pub fn initial_heap_limit(&self) -> usize {
     self.initial_heap_limit
   }
 
   pub fn cpu_time_ns(&self) -> u64 {
-    self.cpu_ns.load(Ordering::Relaxed)
+    self.clock.totals().0
   }
 
   pub fn wall_time_ns(&self) -> u64 {
-    self.wall_ns.load(Ordering::Relaxed)
+    self.clock.totals().1
   }
 
   pub fn reference_count(&self) -> usize {

@@ -12,7 +12,6 @@
 use std::cell::RefCell;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::core::IsolateCore;
 use crate::error::{msg, Error, Result};
@@ -25,33 +24,6 @@ struct Frame {
   /// Keeps the `SharedIsolate` alive for as long as `locker` borrows it.
   _shared: Arc<v8::SharedIsolate>,
   locked: bool,
-  window: Window,
-}
-
-/// The start of the current locked window, for CPU and wall time accounting.
-#[derive(Clone, Copy)]
-struct Window {
-  cpu_ns: u64,
-  wall: Instant,
-}
-
-impl Window {
-  fn open() -> Window {
-    Window { cpu_ns: thread_cpu_ns(), wall: Instant::now() }
-  }
-
-  fn close(self, core: &IsolateCore) {
-    let cpu = thread_cpu_ns().saturating_sub(self.cpu_ns);
-    let wall = self.wall.elapsed().as_nanos() as u64;
-    core.cpu_ns.fetch_add(cpu, Ordering::Relaxed);
-    core.wall_ns.fetch_add(wall, Ordering::Relaxed);
-  }
-}
-
-fn thread_cpu_ns() -> u64 {
-  let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-  unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-  ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 thread_local! {
@@ -105,9 +77,9 @@ fn enter<R>(core: &Arc<IsolateCore>, shared: Arc<v8::SharedIsolate>, f: impl FnO
       locker,
       _shared: shared,
       locked: true,
-      window: Window::open(),
     })
   });
+  core.clock.start();
   let _exit = Exit;
   let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(raw) };
   f(&mut isolate)
@@ -120,8 +92,10 @@ impl Drop for Exit {
   fn drop(&mut self) {
     let frame = FRAMES.with(|frames| frames.borrow_mut().pop());
     if let Some(frame) = frame {
-      frame.window.close(&frame.core);
-      crate::platform::pump_foreground_tasks(unsafe { &v8::Isolate::from_raw_isolate_ptr(frame.raw) });
+      frame.core.clock.stop();
+      if frame.core.foreground_tasks_due() {
+        crate::platform::pump_foreground_tasks(unsafe { &v8::Isolate::from_raw_isolate_ptr(frame.raw) });
+      }
       drop(unsafe { Box::from_raw(frame.locker) });
       drop(frame);
     }
@@ -135,7 +109,7 @@ pub fn suspend_current<R>(f: impl FnOnce() -> R) -> R {
     let mut frames = frames.borrow_mut();
     match frames.last_mut() {
       Some(frame) if frame.locked => {
-        frame.window.close(&frame.core);
+        frame.core.clock.stop();
         frame.locked = false;
         Some(frame.locker)
       }
@@ -161,7 +135,7 @@ impl Drop for Resume {
     FRAMES.with(|frames| {
       if let Some(frame) = frames.borrow_mut().last_mut() {
         frame.locked = true;
-        frame.window = Window::open();
+        frame.core.clock.start();
       }
     });
   }

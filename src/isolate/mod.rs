@@ -1,5 +1,6 @@
 //! Our V8 isolates: creation, limits, locking, task queues and the worker pool.
 
+pub mod clock;
 pub mod core;
 pub mod executor;
 pub mod hooks;

@@ -195,11 +195,22 @@ pub fn take_thrown(napi: Napi, error: Error) -> Error {
   }
 }
 
-/// The frames of the current Node stack ("    at ..." lines), for errors coming from isolates.
+/// The frames of the current Node stack ("    at ..." lines, each after a newline), without the
+/// facade's own frames, for errors coming from isolates.
 fn current_stack(napi: Napi) -> Option<String> {
   let error = napi.error(ErrorKind::Error, "").ok()?;
   let stack = string_property(napi, error, "stack")?;
-  stack.find("\n    at").map(|start| stack[start..].to_string())
+  let facade_file = NodeEnv::current().and_then(|env| env.state.lock().facade_file.clone());
+  let frames = stack
+    .lines()
+    .skip_while(|line| !line.starts_with("    at "))
+    .filter(|line| !facade_file.as_deref().is_some_and(|file| line.contains(file)))
+    .fold(String::new(), |mut frames, line| {
+      frames.push('\n');
+      frames.push_str(line);
+      frames
+    });
+  Some(frames)
 }
 
 /// Builds a Node value for something thrown elsewhere. Errors get the stack of the side that

@@ -61,6 +61,7 @@ pub struct NodeEnv {
 pub(crate) struct EnvState {
   pub factory: Option<super::NodeRef>,
   pub lib: Option<super::NodeRef>,
+  pub facade_file: Option<String>,
 }
 
 thread_local! {

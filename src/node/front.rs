@@ -11,7 +11,7 @@ use super::{convert, facade, NodeEnv};
 use crate::api::front::Front;
 use crate::error::{catch_panic, Result};
 use crate::handle::{illegal, Handle};
-use crate::ops::completion::{Completion, Deferred};
+use crate::ops::completion::Completion;
 use crate::ops::Realm;
 use crate::transfer::{CallMode, CallbackData, RefData, Str, Transferable, TransferOptions};
 
@@ -142,7 +142,7 @@ impl Front for NodeCall {
   fn ret_promise(&mut self) -> Result<Completion> {
     let (deferred, promise) = self.napi.promise()?;
     self.ret = Some(promise);
-    Ok(Completion::Node { env: self.env.clone(), deferred: Deferred(deferred), hold: self.env.hold(self.napi) })
+    Ok(Completion::node(self.env.clone(), deferred, self.env.hold(self.napi)))
   }
 
   fn hold(&mut self) -> Box<dyn Send> {

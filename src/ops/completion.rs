@@ -11,38 +11,33 @@ use crate::node::env::KeepAlive;
 use crate::node::NodeEnv;
 use crate::transfer::{v8conv, Remote, Transferable};
 
-/// The promise of an async call, in the caller's world.
-pub enum Completion {
+/// The promise of an async call, in the caller's world. Dropped without being settled (the
+/// work panicked), it rejects the promise rather than leave it pending forever.
+pub struct Completion(Option<Target>);
+
+enum Target {
   Node { env: Arc<NodeEnv>, deferred: Deferred, hold: KeepAlive },
   Isolate { resolver: Arc<Remote<v8::PromiseResolver>>, context: Arc<Remote<v8::Context>> },
 }
 
 /// A Node-API deferred; only used on its environment's thread.
-pub struct Deferred(pub sys::napi_deferred);
+pub struct Deferred(sys::napi_deferred);
 unsafe impl Send for Deferred {}
 
-impl Deferred {
-  pub fn raw(&self) -> sys::napi_deferred {
-    self.0
-  }
-}
-
 impl Completion {
-  pub fn settle(self, result: Result<Transferable>) {
-    match self {
-      Completion::Node { env, deferred, hold } => env.post(Box::new(move |napi| {
+  pub fn node(env: Arc<NodeEnv>, deferred: sys::napi_deferred, hold: KeepAlive) -> Completion {
+    Completion(Some(Target::Node { env, deferred: Deferred(deferred), hold }))
+  }
+
+  pub fn settle(mut self, result: Result<Transferable>) {
+    match self.0.take().expect("a completion is settled once") {
+      Target::Node { env, deferred, hold } => env.post(Box::new(move |napi| {
         let _hold = hold;
-        let Some(napi) = napi else { return };
-        let settled = match result {
-          Ok(value) => crate::node::convert::to_napi(napi, value).map(|v| (true, v)),
-          Err(error) => crate::node::convert::error_to_napi(napi, error).map(|v| (false, v)),
-        };
-        let settled = settled.or_else(|error| crate::node::convert::error_to_napi(napi, error).map(|v| (false, v)));
-        if let Ok((resolved, value)) = settled {
-          let _ = napi.settle(deferred.raw(), resolved, value);
+        if let Some(napi) = napi {
+          settle_in_node(napi, deferred, result);
         }
       })),
-      Completion::Isolate { resolver, context } => {
+      Target::Isolate { resolver, context } => {
         let core = resolver.core.clone();
         core.post(Box::new(move |input| {
           if let TaskInput::Run(isolate) = input {
@@ -51,6 +46,27 @@ impl Completion {
         }));
       }
     }
+  }
+}
+
+impl Drop for Completion {
+  fn drop(&mut self) {
+    if self.0.is_some() {
+      let unsettled = Completion(self.0.take());
+      unsettled.settle(Err(Error::generic("isolated-vm: the operation ended without a result")));
+    }
+  }
+}
+
+fn settle_in_node(napi: crate::node::napi::Napi, deferred: Deferred, result: Result<Transferable>) {
+  use crate::node::convert::{error_to_napi, to_napi};
+  let settled = match result {
+    Ok(value) => to_napi(napi, value).map(|v| (true, v)),
+    Err(error) => error_to_napi(napi, error).map(|v| (false, v)),
+  };
+  let settled = settled.or_else(|error| error_to_napi(napi, error).map(|v| (false, v)));
+  if let Ok((resolved, value)) = settled {
+    let _ = napi.settle(deferred.0, resolved, value);
   }
 }
 
@@ -64,8 +80,7 @@ fn settle_in_isolate(
   let context = context.open(scope);
   let scope = &mut v8::ContextScope::new(scope, context);
   let resolver = resolver.open(scope);
-  let outcome = result.and_then(|value| v8conv::to_v8(scope, value));
-  match outcome {
+  match result.and_then(|value| v8conv::to_v8(scope, value)) {
     Ok(value) => {
       resolver.resolve(scope, value);
     }
@@ -89,8 +104,7 @@ impl IsolateCore {
     let resolver = v8::PromiseResolver::new(scope).ok_or(Error::Pending)?;
     let promise = resolver.get_promise(scope);
     let context = scope.get_current_context();
-    let completion =
-      Completion::Isolate { resolver: Remote::new(self, scope, resolver), context: Remote::new(self, scope, context) };
-    Ok((completion, promise))
+    let target = Target::Isolate { resolver: Remote::new(self, scope, resolver), context: Remote::new(self, scope, context) };
+    Ok((Completion(Some(target)), promise))
   }
 }

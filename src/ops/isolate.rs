@@ -15,10 +15,16 @@ fn current_core() -> Result<Arc<IsolateCore>> {
 /// Runs `f` in the isolate's default context.
 pub fn in_default_context<R>(isolate: &mut v8::Isolate, f: impl FnOnce(&mut v8::PinScope<'_, '_>, &Arc<IsolateCore>) -> Result<R>) -> Result<R> {
   let core = current_core()?;
-  let context = core.locked.lock().default_context.clone();
-  let context = context.ok_or_else(|| Error::generic(crate::error::msg::ISOLATE_DISPOSED))?;
   v8::scope!(let scope, isolate);
-  let context = v8::Local::new(scope, &context);
+  let existing = core.locked.lock().default_context.as_ref().map(|context| v8::Local::new(scope, context));
+  let context = match existing {
+    Some(context) => context,
+    None => {
+      let context = hooks::new_context(scope);
+      core.locked.lock().default_context = Some(v8::Global::new(scope, context));
+      context
+    }
+  };
   let scope = &mut v8::ContextScope::new(scope, context);
   f(scope, &core)
 }

@@ -88,7 +88,10 @@ pub fn dispatch(front: &mut dyn Front, mode: Mode, work: Work) -> Result<()> {
 pub fn run_sync(work: Work) -> Result<Transferable> {
   match work {
     Work::Isolate(core, work) => {
-      core.check_alive()?;
+      if core.is_disposed() {
+        // Sic: isolated-vm's wording for synchronous calls.
+        return Err(Error::generic(msg::ISOLATED_DISPOSED));
+      }
       if !executor::is_current(&core) && NodeEnv::current().is_none() {
         // A pool thread running one isolate may not block on another one (isolated-vm's rule:
         // it could deadlock with an isolate waiting for this one).

@@ -33,7 +33,7 @@ impl Str {
   }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Transferable {
   Undefined,
   Null,

@@ -1,0 +1,125 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const v8 = require('node:v8');
+const ivm = require('..');
+
+test('new Isolate() uses defaults and accepts documented options', () => {
+  const isolate = new ivm.Isolate();
+  assert.equal(isolate.isDisposed, false);
+  const limited = new ivm.Isolate({ memoryLimit: 8, inspector: false, onCatastrophicError() {} });
+  assert.ok(limited.getHeapStatisticsSync().heap_size_limit <= 12 * 1024 * 1024);
+  isolate.dispose();
+  limited.dispose();
+});
+
+test('memoryLimit below 8 MB is rejected with the original message', () => {
+  assert.throws(() => new ivm.Isolate({ memoryLimit: 7 }), { name: 'Error', message: '`memoryLimit` must be at least 8' });
+  assert.throws(() => new ivm.Isolate({ memoryLimit: '64' }), { name: 'TypeError', message: '`memoryLimit` must be a number' });
+  assert.throws(() => new ivm.Isolate(5), { name: 'TypeError', message: '`Isolate` requires parameter 1 to be an object' });
+  assert.throws(() => new ivm.Isolate({ inspector: 1 }), { name: 'TypeError', message: '`inspector` must be a boolean' });
+  assert.throws(() => ivm.Isolate(), { name: 'TypeError', message: '`Isolate` must be called with `new`' });
+});
+
+test('memoryLimit sets the heap limit', () => {
+  const isolate = new ivm.Isolate({ memoryLimit: 64 });
+  const { heap_size_limit } = isolate.getHeapStatisticsSync();
+  assert.ok(heap_size_limit >= 60 * 1024 * 1024 && heap_size_limit <= 68 * 1024 * 1024, `heap_size_limit ${heap_size_limit}`);
+  isolate.dispose();
+});
+
+test('getHeapStatistics has the fields of v8.getHeapStatistics() plus externally_allocated_size', async () => {
+  const isolate = new ivm.Isolate();
+  const sync = isolate.getHeapStatisticsSync();
+  const async = await isolate.getHeapStatistics();
+  for (const key of [...Object.keys(v8.getHeapStatistics()), 'externally_allocated_size']) {
+    assert.equal(typeof sync[key], 'number', key);
+    assert.equal(typeof async[key], 'number', key);
+  }
+  assert.equal(sync.externally_allocated_size, 0);
+  const context = isolate.createContextSync();
+  context.evalSync('globalThis.buffer = new ArrayBuffer(1024 * 1024)');
+  assert.ok(isolate.getHeapStatisticsSync().externally_allocated_size >= 1024 * 1024);
+  isolate.dispose();
+});
+
+test('cpuTime and wallTime are bigint nanoseconds that grow with work', () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const cpuBefore = isolate.cpuTime;
+  const wallBefore = isolate.wallTime;
+  assert.equal(typeof cpuBefore, 'bigint');
+  assert.equal(typeof wallBefore, 'bigint');
+  context.evalSync('const end = Date.now() + 50; while (Date.now() < end);');
+  assert.ok(isolate.cpuTime - cpuBefore >= 30_000_000n, `cpu ${isolate.cpuTime - cpuBefore}`);
+  assert.ok(isolate.wallTime - wallBefore >= 45_000_000n, `wall ${isolate.wallTime - wallBefore}`);
+  isolate.dispose();
+});
+
+test('wallTime includes time spent waiting in a host callback, cpuTime does not', () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  context.global.setSync('sleep', (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
+  const cpu = isolate.cpuTime;
+  const wall = isolate.wallTime;
+  context.evalSync('sleep(100)');
+  assert.ok(isolate.wallTime - wall >= 90_000_000n, `wall ${isolate.wallTime - wall}`);
+  assert.ok(isolate.cpuTime - cpu < 50_000_000n, `cpu ${isolate.cpuTime - cpu}`);
+  isolate.dispose();
+});
+
+test('referenceCount counts the handles held for isolated-vm objects', () => {
+  const isolate = new ivm.Isolate();
+  const base = isolate.referenceCount;
+  const context = isolate.createContextSync();
+  // A context holds its context and its global object.
+  assert.equal(isolate.referenceCount, base + 2);
+  const script = isolate.compileScriptSync('1');
+  assert.equal(isolate.referenceCount, base + 3);
+  script.release();
+  assert.equal(isolate.referenceCount, base + 2);
+  context.release();
+  context.global;
+  assert.equal(isolate.referenceCount, base);
+  isolate.dispose();
+});
+
+test('dispose() twice fails; calls after dispose fail with the original messages', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const script = isolate.compileScriptSync('1');
+  isolate.dispose();
+  assert.equal(isolate.isDisposed, true);
+  assert.throws(() => isolate.dispose(), { name: 'Error', message: 'Isolate is already disposed' });
+  // isolated-vm's synchronous path says "Isolated" (sic).
+  assert.throws(() => context.evalSync('1'), { message: 'Isolated is disposed' });
+  assert.throws(() => isolate.createContextSync(), { message: 'Isolated is disposed' });
+  assert.throws(() => script.runSync(context), { message: 'Isolated is disposed' });
+  await assert.rejects(context.eval('1'), { message: 'Isolate is disposed' });
+  await assert.rejects(isolate.createContext(), { message: 'Isolate is disposed' });
+  await assert.rejects(isolate.compileScript('1'), { message: 'Isolate is disposed' });
+  assert.throws(() => isolate.cpuTime, { message: 'Isolate is disposed' });
+  assert.throws(() => isolate.wallTime, { message: 'Isolate is disposed' });
+  assert.throws(() => isolate.referenceCount, { message: 'Isolate is disposed' });
+});
+
+test('compileScript validates its arguments', async () => {
+  const isolate = new ivm.Isolate();
+  assert.throws(() => isolate.compileScriptSync(), { name: 'TypeError', message: '`compileScriptSync` requires at least 1 parameter' });
+  assert.throws(() => isolate.compileScriptSync(1), { name: 'TypeError', message: '`compileScriptSync` requires parameter 1 to be a string' });
+  assert.throws(() => isolate.compileScriptSync('1', 1), { name: 'TypeError', message: '`compileScriptSync` requires parameter 2 to be an object' });
+  assert.throws(() => isolate.compileScriptSync('1', { filename: 1 }), { name: 'TypeError', message: '`filename` must be a string' });
+  assert.throws(() => isolate.compileScript(1), { name: 'TypeError', message: '`compileScript` requires parameter 1 to be a string' });
+  assert.throws(() => ivm.Isolate.prototype.compileScriptSync.call({}, '1'), { name: 'TypeError', message: 'Illegal invocation' });
+  assert.throws(() => isolate.createContextSync({ inspector: true }), { message: 'Inspector is not enabled for this isolate' });
+  await assert.rejects(isolate.createContext({ inspector: true }), { message: 'Inspector is not enabled for this isolate' });
+  isolate.dispose();
+});
+
+test('compile errors carry the location, as isolated-vm annotates them', async () => {
+  const isolate = new ivm.Isolate();
+  assert.throws(() => isolate.compileScriptSync('let x = ;'), { name: 'SyntaxError', message: "Unexpected token ';' [<isolated-vm>:1:9]" });
+  assert.throws(() => isolate.compileScriptSync('\n  (', { filename: 'file:///lib.js' }), { name: 'SyntaxError', message: 'Unexpected end of input [file:///lib.js:2:4]' });
+  await assert.rejects(isolate.compileScript('}'), { name: 'SyntaxError', message: "Unexpected token '}' [<isolated-vm>:1:1]" });
+  isolate.dispose();
+});
