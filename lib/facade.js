@@ -4,15 +4,24 @@
 // This file runs in two worlds: in Node (lib/index.js passes it the Node-API binding) and inside
 // isolates that receive the module or one of its objects (the addon passes it a binding made of
 // V8 functions with the same names and signatures). So it must not use `require` or anything
-// Node-specific, and it captures every built-in it uses up front. `facadeFile` (this file's path,
-// in Node) lets the binding leave the facade's own frames out of the stack traces it builds.
+// Node-specific, and it captures every built-in it uses up front.
+//
+// Options (Node only): `facadeFile`, this file's path, lets the binding leave the facade's own
+// frames out of the stack traces it builds; `unclonable` makes instances objects that Node's
+// serializer refuses (see lib/host.js), so that copies can find isolated-vm objects in values.
 //
 // The facade validates arguments with isolated-vm's messages and passes them to the binding as
 // plain positional values; the binding does the work. Instances carry a native handle, attached
 // by the binding, that cannot be forged from JavaScript.
 
-module.exports = function createIsolatedVm(binding, facadeFile) {
+module.exports = function createIsolatedVm(binding, options = {}) {
   const { defineProperty, freeze, create, getPrototypeOf } = Object;
+  const WeakRefCtor = WeakRef;
+  const unclonableTarget = {};
+  // A new, uninitialized instance of a class.
+  const instantiate = options.unclonable
+    ? (ctor) => Reflect.construct(WeakRefCtor, [unclonableTarget], ctor)
+    : (ctor) => create(ctor.prototype);
   const isArray = Array.isArray;
   const isInteger = Number.isInteger;
   const WeakMapCtor = WeakMap;
@@ -181,8 +190,9 @@ module.exports = function createIsolatedVm(binding, facadeFile) {
         if (construct === undefined) {
           throw new TypeErrorCtor('Illegal constructor');
         }
-        construct(this, args);
-        freeze(this);
+        const instance = instantiate(new.target);
+        construct(instance, args);
+        return freeze(instance);
       },
     }[name];
     defineProperty(ctor, 'length', { value: construct === undefined ? 0 : construct.length });
@@ -357,6 +367,8 @@ module.exports = function createIsolatedVm(binding, facadeFile) {
     binding.referenceNew(instance, args[0], boolOption(options, 'unsafeInherit', false));
   }, {
     get typeof() { return binding.referenceTypeof(this); },
+    copy() { return binding.referenceCopy(this, ASYNC); },
+    copySync() { return binding.referenceCopy(this, SYNC); },
     deref(options) { return binding.referenceDeref(this, releaseOption('deref', arguments)); },
     derefInto(options) { return binding.referenceDerefInto(this, releaseOption('derefInto', arguments)); },
     release() { binding.referenceRelease(this); },
@@ -392,6 +404,33 @@ module.exports = function createIsolatedVm(binding, facadeFile) {
     binding.callbackNew(instance, fn, isAsync ? 1 : ignored ? 2 : 0);
   }, {});
 
+  // --- ExternalCopy -----------------------------------------------------------------------------
+
+  function copyOptions(name, args) {
+    const options = optionalObject(name, 1, args[0]);
+    return [boolOption(options, 'release', false), boolOption(options, 'transferIn', false)];
+  }
+
+  const ExternalCopy = defineClass('ExternalCopy', function (instance, args) {
+    checkCount('ExternalCopy', args, 1);
+    const options = optionalObject('ExternalCopy', 2, args[1]);
+    const transferOut = boolOption(options, 'transferOut', false);
+    const transferList = option(options, 'transferList');
+    if (transferList !== undefined && !isArray(transferList)) {
+      throw new TypeErrorCtor('`transferList` must be an array');
+    }
+    binding.externalCopyNew(instance, args[0], transferOut, transferList);
+  }, {
+    copy(options) { return binding.externalCopyCopy(this, ...copyOptions('copy', arguments)); },
+    copyInto(options) { return binding.externalCopyCopyInto(this, ...copyOptions('copyInto', arguments)); },
+    release() { binding.externalCopyRelease(this); },
+  }, {
+    get totalExternalSize() { return binding.externalCopyTotalSize(); },
+  });
+
+  // The object `copyInto()` returns; it becomes a copy of the value in the world it is given to.
+  const ExternalCopyInto = defineClass('ExternalCopyInto', undefined, {});
+
   // --- The module -------------------------------------------------------------------------------
 
   const ivm = {
@@ -399,13 +438,13 @@ module.exports = function createIsolatedVm(binding, facadeFile) {
     Context,
     Script,
     Reference,
-    Dereference,
     Callback,
+    ExternalCopy,
   };
 
   // The binding creates instances of these classes (results, transferred objects) through this
   // factory, in the order of its `Kind` enumeration.
-  const prototypes = [Isolate.prototype, Context.prototype, Script.prototype, Reference.prototype, Dereference.prototype, Callback.prototype];
-  binding.setup((kind) => create(prototypes[kind]), ivm, facadeFile);
+  const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto];
+  binding.setup((kind) => instantiate(classes[kind]), ivm, options.facadeFile);
   return freeze(ivm);
 };

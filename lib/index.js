@@ -3,5 +3,7 @@
 
 const binding = require('./binding');
 const createIsolatedVm = require('./facade');
+const createHost = require('./host');
 
-module.exports = createIsolatedVm(binding, require.resolve('./facade'));
+binding.setupHost(createHost(binding.isHandle));
+module.exports = createIsolatedVm(binding, { facadeFile: require.resolve('./facade'), unclonable: true });

@@ -58,7 +58,7 @@ pub struct ErrorData {
 }
 
 /// Something thrown: an error object or any other copyable value (`throw 1`).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Thrown {
   Error(ErrorData),
   Value(Box<Transferable>),

@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 
 use crate::error::{msg, Error, Result};
 use crate::isolate::IsolateCore;
-use crate::transfer::{CallbackData, ContextData, RefData, ScriptData, Transferable};
+use crate::transfer::{CallbackData, ContextData, CopyData, RefData, ScriptData, Transferable};
 
 /// The facade classes, in the order the facade's factory expects them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub enum Kind {
   Reference = 3,
   Dereference = 4,
   Callback = 5,
+  ExternalCopy = 6,
+  CopyInto = 7,
 }
 
 /// Data that `release()` drops. Reading it after release fails with the class's message.
@@ -56,6 +58,9 @@ pub enum Handle {
   /// The result of `derefInto()`, usable once.
   Dereference(Releasable<RefData>),
   Callback(Arc<CallbackData>),
+  ExternalCopy(Releasable<CopyData>),
+  /// The result of `copyInto()`, usable once.
+  CopyInto { data: Releasable<CopyData>, transfer_in: bool },
   /// The module object itself (`ivm`), so that it can be passed into isolates.
   Lib,
 }
@@ -69,6 +74,8 @@ impl Handle {
       Handle::Reference(_) => Kind::Reference,
       Handle::Dereference(_) => Kind::Dereference,
       Handle::Callback(_) => Kind::Callback,
+      Handle::ExternalCopy(_) => Kind::ExternalCopy,
+      Handle::CopyInto { .. } => Kind::CopyInto,
       Handle::Lib => return None,
     })
   }
@@ -81,6 +88,10 @@ impl Handle {
       Transferable::Script(data) => Handle::Script(Releasable::new(data.clone(), msg::SCRIPT_RELEASED)),
       Transferable::Reference(data) => Handle::Reference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::DereferenceHandle(data) => Handle::Dereference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
+      Transferable::ExternalCopy(data) => Handle::ExternalCopy(Releasable::new(data.clone(), msg::COPY_RELEASED)),
+      Transferable::CopyIntoHandle { data, transfer_in } => {
+        Handle::CopyInto { data: Releasable::new(data.clone(), msg::COPY_RELEASED), transfer_in: *transfer_in }
+      }
       _ => return None,
     })
   }
@@ -96,6 +107,11 @@ impl Handle {
         data.release().ok_or_else(|| Error::generic("The return value of `derefInto()` should only be used once"))?,
       ),
       Handle::Callback(data) => Transferable::Callback(data.clone()),
+      Handle::ExternalCopy(data) => Transferable::ExternalCopy(data.get()?),
+      Handle::CopyInto { data, transfer_in } => Transferable::Copy {
+        data: data.release().ok_or_else(|| Error::generic("The return value of `copyInto()` should only be used once"))?,
+        transfer_in: *transfer_in,
+      },
       Handle::Lib => Transferable::Lib,
     })
   }
@@ -121,6 +137,12 @@ impl Handle {
   pub fn reference(&self) -> Result<&Releasable<RefData>> {
     match self {
       Handle::Reference(data) => Ok(data),
+      _ => Err(illegal()),
+    }
+  }
+  pub fn external_copy(&self) -> Result<&Releasable<CopyData>> {
+    match self {
+      Handle::ExternalCopy(data) => Ok(data),
       _ => Err(illegal()),
     }
   }

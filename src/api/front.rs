@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::handle::Handle;
 use crate::ops::completion::Completion;
 use crate::ops::Realm;
-use crate::transfer::{CallMode, CallbackData, RefData, Str, Transferable, TransferOptions};
+use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, Transferable, TransferOptions};
 
 pub trait Front {
   /// The world the call comes from.
@@ -34,6 +34,9 @@ pub trait Front {
   fn transferable(&mut self, index: usize, options: TransferOptions) -> Result<Option<Transferable>>;
   /// Each element of an array argument, made transferable; an error if one is not.
   fn transferable_list(&mut self, index: usize, options: TransferOptions) -> Result<Vec<Transferable>>;
+  /// A copy of an argument (isolated-vm's `ExternalCopy::Copy`): a top-level ArrayBuffer is moved
+  /// with `transfer_out`, as are the ArrayBuffers of the array argument at `transfer_list`.
+  fn copy(&mut self, index: usize, transfer_out: bool, transfer_list: Option<usize>) -> Result<Arc<CopyData>>;
   /// A Reference to an argument, in this world.
   fn reference(&mut self, index: usize, inherit: bool) -> Result<Arc<RefData>>;
   /// A Callback around a function argument of this world.

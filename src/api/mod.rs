@@ -4,6 +4,7 @@
 
 pub mod callback;
 pub mod context;
+pub mod external_copy;
 pub mod front;
 pub mod isolate;
 pub mod reference;
@@ -42,6 +43,12 @@ pub static FUNCTIONS: &[(&str, BindingFn)] = &[
   ("referenceSet", reference::set),
   ("referenceDelete", reference::delete),
   ("referenceApply", reference::apply),
+  ("referenceCopy", reference::copy),
+  ("externalCopyNew", external_copy::new),
+  ("externalCopyTotalSize", external_copy::total_size),
+  ("externalCopyCopy", external_copy::copy),
+  ("externalCopyCopyInto", external_copy::copy_into),
+  ("externalCopyRelease", external_copy::release),
   ("callbackNew", callback::new),
 ];
 

@@ -114,7 +114,15 @@ pub fn apply(front: &mut dyn Front) -> Result<()> {
     let arguments_transfer = TransferOptions::from_bits(front.number(5)? as u32);
     let arguments = front.transferable_list(3, arguments_transfer)?;
     let timeout = front.number(4)? as u32;
-    let result = TransferOptions::from_bits(front.number(6)? as u32).with_fallback(TransferType::Reference);
+    let mut result = TransferOptions::from_bits(front.number(6)? as u32).with_fallback(TransferType::Reference);
+    // `applySyncPromise` waits for a promise returned by a Node function.
+    result.promise |= mode == Mode::SyncPromise && matches!(data.target, RefTarget::Node(_));
     Ok(ops::reference::apply(&data.target, receiver, arguments, timeout, result))
   })
+}
+
+/// `referenceCopy(reference, mode)`: a copy of the referenced value, rebuilt in the caller's world.
+pub fn copy(front: &mut dyn Front) -> Result<()> {
+  let mode = Mode::from_number(front.number(1)?);
+  run(front, mode, |front| Ok(ops::reference::copy(&data(front)?)))
 }

@@ -1,27 +1,32 @@
 //! The isolated-vm API inside our isolates.
 //!
-//! Isolate code gets the same classes as Node: the facade's JavaScript runs in the context over
-//! a binding made of V8 functions. An instance's native `Handle` is kept in a private property
-//! (invisible to JavaScript), boxed so that the isolate's garbage collector frees it.
+//! Isolate code gets the same classes as Node: lib/facade.js runs in the context over a binding
+//! made of V8 functions with the names of `api::FUNCTIONS`. It is set up the first time a
+//! context needs it (an isolated-vm object or the module itself is passed in) and kept on the
+//! context's global object under private keys, invisible to JavaScript. An instance's native
+//! `Handle` is kept the same way, boxed so that the isolate's garbage collector frees it.
 
 pub mod front;
 
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::api::BindingFn;
+use crate::error::{catch_panic, Error, Result};
 use crate::handle::Handle;
-use crate::isolate::native_box;
-use crate::transfer::{Transferable, TransferType};
+use crate::isolate::{executor, native_box};
+use crate::transfer::{v8conv, Transferable};
 
-fn handle_key<'s>(scope: &mut v8::PinScope<'s, '_>) -> v8::Local<'s, v8::Private> {
-  let name = v8::String::new(scope, "isolated-vm:handle").expect("short string");
+const FACADE_SOURCE: &str = include_str!("../../lib/facade.js");
+
+fn private<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Private> {
+  let name = v8::String::new(scope, name).expect("short string");
   v8::Private::for_api(scope, Some(name))
 }
 
 /// The handle of a facade object of the current isolate, or `None` for any other value.
 pub fn facade_handle(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>) -> Result<Option<Arc<Handle>>> {
   let Ok(object) = v8::Local::<v8::Object>::try_from(value) else { return Ok(None) };
-  let key = handle_key(scope);
+  let key = private(scope, "isolated-vm:handle");
   let Some(holder) = object.get_private(scope, key) else { return Ok(None) };
   Ok(v8::Local::<v8::ArrayBuffer>::try_from(holder).ok().and_then(native_box::get::<Arc<Handle>>))
 }
@@ -31,18 +36,119 @@ pub fn bind(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, han
   if facade_handle(scope, object.into())?.is_some() {
     return Err(Error::type_error("Object is already an isolated-vm object"));
   }
-  let key = handle_key(scope);
+  let key = private(scope, "isolated-vm:handle");
   let holder = native_box::wrap(scope, Arc::new(handle));
   object.set_private(scope, key, holder.into());
   Ok(())
 }
 
-/// A facade instance of the current context for a transferred isolated-vm object.
-pub fn facade_for<'s>(_scope: &mut v8::PinScope<'s, '_>, _value: Transferable) -> Result<v8::Local<'s, v8::Value>> {
-  Err(Error::type_error("isolated-vm objects cannot be passed into isolates yet"))
+/// A facade instance of the current context for a transferred isolated-vm object (or the
+/// module object itself for `Transferable::Lib`).
+pub fn facade_for<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Result<v8::Local<'s, v8::Value>> {
+  let lib = lib(scope)?;
+  if let Transferable::Lib = value {
+    return Ok(lib.into());
+  }
+  let handle = Handle::from_transferable(&value).ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
+  let kind = handle.kind().expect("transferables that become facades have a class") as u32;
+  let global = scope.get_current_context().global(scope);
+  let key = private(scope, "isolated-vm:factory");
+  let factory = global.get_private(scope, key).ok_or(Error::Pending)?;
+  let factory = v8::Local::<v8::Function>::try_from(factory).map_err(|_| Error::generic("isolated-vm: the API is not set up in this context"))?;
+  let undefined = v8::undefined(scope).into();
+  let kind = v8::Integer::new_from_unsigned(scope, kind).into();
+  let object = factory.call(scope, undefined, &[kind]).ok_or(Error::Pending)?;
+  let object = v8::Local::<v8::Object>::try_from(object).map_err(|_| Error::generic("isolated-vm: bad facade factory"))?;
+  bind(scope, object, handle)?;
+  object.set_integrity_level(scope, v8::IntegrityLevel::Frozen);
+  Ok(object.into())
 }
 
-/// A structured-clone copy of a value of the current isolate.
-pub fn copy_out(_scope: &mut v8::PinScope<'_, '_>, _value: v8::Local<v8::Value>, _kind: TransferType) -> Result<Transferable> {
-  Err(Error::type_error("Copying objects is not supported yet"))
+/// The isolated-vm module object of the current context, set up on first use.
+fn lib<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Object>> {
+  let global = scope.get_current_context().global(scope);
+  let key = private(scope, "isolated-vm:lib");
+  if let Some(lib) = global.get_private(scope, key).and_then(|lib| v8::Local::<v8::Object>::try_from(lib).ok()) {
+    return Ok(lib);
+  }
+  let create = facade_factory(scope)?;
+  let binding = binding(scope)?;
+  let undefined = v8::undefined(scope).into();
+  let lib = create.call(scope, undefined, &[binding.into()]).ok_or(Error::Pending)?;
+  v8::Local::<v8::Object>::try_from(lib).map_err(|_| Error::generic("isolated-vm: the facade did not return the module"))
+}
+
+/// `createIsolatedVm` of lib/facade.js, compiled once per isolate.
+fn facade_factory<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Function>> {
+  let core = executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))?;
+  let cached = core.locked.lock().facade_script.as_ref().map(|script| v8::Local::new(scope, script));
+  let script = match cached {
+    Some(script) => script,
+    None => {
+      let source = format!("(function () {{ const module = {{}};\n{FACADE_SOURCE}\nreturn module.exports; }})()");
+      let source = v8conv::string_to_v8(scope, &source)?;
+      let name = v8conv::string_to_v8(scope, "isolated-vm")?;
+      let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, -1, None, false, false, false, None);
+      let mut source = v8::script_compiler::Source::new(source, Some(&origin));
+      let script = v8::script_compiler::compile_unbound_script(
+        scope,
+        &mut source,
+        v8::script_compiler::CompileOptions::NoCompileOptions,
+        v8::script_compiler::NoCacheReason::NoReason,
+      )
+      .ok_or(Error::Pending)?;
+      core.locked.lock().facade_script = Some(v8::Global::new(scope, script));
+      script
+    }
+  };
+  let create = script.bind_to_current_context(scope).run(scope).ok_or(Error::Pending)?;
+  v8::Local::<v8::Function>::try_from(create).map_err(|_| Error::generic("isolated-vm: bad facade"))
+}
+
+/// The binding object the facade is built on in this context.
+fn binding<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Object>> {
+  let binding = v8::Object::new(scope);
+  for (name, function) in crate::api::FUNCTIONS {
+    let data = v8::External::new(scope, *function as *mut std::ffi::c_void);
+    let function = v8::Function::builder(call_binding).data(data.into()).build(scope).ok_or(Error::Pending)?;
+    let key = v8conv::string_to_v8(scope, name)?;
+    binding.set(scope, key.into(), function.into());
+  }
+  let setup = v8::Function::new(scope, setup).ok_or(Error::Pending)?;
+  let key = v8conv::string_to_v8(scope, "setup")?;
+  binding.set(scope, key.into(), setup.into());
+  Ok(binding)
+}
+
+/// The V8 callback of every binding function: the function's data is the Rust function to run.
+fn call_binding<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s, v8::Value>) {
+  let function = v8::Local::<v8::External>::try_from(args.data()).map(|data| data.value());
+  let mut call = front::V8Call::new(scope, &args);
+  let result = catch_panic(|| {
+    let function: BindingFn = unsafe { std::mem::transmute(function.map_err(|_| crate::handle::illegal())?) };
+    function(&mut call)
+  });
+  match result {
+    Ok(()) => {
+      if let Some(value) = call.take_return() {
+        rv.set(value);
+      }
+    }
+    Err(error) => v8conv::throw(call.scope(), error),
+  }
+}
+
+/// `binding.setup(factory, lib)`: keeps the facade's instance factory and module object on the
+/// context's global object.
+fn setup<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s, v8::Value>) {
+  let global = scope.get_current_context().global(scope);
+  let factory_key = private(scope, "isolated-vm:factory");
+  global.set_private(scope, factory_key, args.get(0));
+  let lib_key = private(scope, "isolated-vm:lib");
+  global.set_private(scope, lib_key, args.get(1));
+  if let Ok(lib) = v8::Local::<v8::Object>::try_from(args.get(1)) {
+    if let Err(error) = bind(scope, lib, Handle::Lib) {
+      v8conv::throw(scope, error);
+    }
+  }
 }

@@ -31,8 +31,8 @@ pub struct LockedState {
   pub default_context: Option<v8::Global<v8::Context>>,
   /// Promises rejected without a handler during the current task; reported as its error.
   pub unhandled_rejections: Vec<v8::Global<v8::Promise>>,
-  /// Per-isolate V8 objects of the in-isolate API (templates, private keys).
-  pub api: Option<Box<dyn std::any::Any + Send>>,
+  /// lib/facade.js, compiled for the in-isolate API.
+  pub facade_script: Option<v8::Global<v8::UnboundScript>>,
 }
 
 pub(crate) struct TaskQueue {

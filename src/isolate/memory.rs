@@ -10,7 +10,7 @@
 //!   uses and terminates the isolate if the total is still over the limit.
 
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// Allocations this small may not fail: V8 materializes tiny on-heap typed arrays through the
@@ -20,8 +20,9 @@ const MUST_SUCCEED_BYTES: usize = 64;
 pub struct MemoryLimit {
   /// The limit in bytes.
   pub limit: usize,
-  /// ArrayBuffer bytes allocated through our allocator and not yet freed.
-  external: AtomicUsize,
+  /// ArrayBuffer bytes charged to the isolate: allocated through our allocator, or wrapped for
+  /// it (see transfer::buffer). Signed because transfers move charges around in any order.
+  external: AtomicIsize,
   /// Used heap bytes as of the last garbage collection (or statistics read).
   heap_used: AtomicUsize,
   /// Set once the isolate went over its limit; the isolate is then disposed.
@@ -33,7 +34,7 @@ impl MemoryLimit {
   pub fn new(limit: usize) -> MemoryLimit {
     MemoryLimit {
       limit,
-      external: AtomicUsize::new(0),
+      external: AtomicIsize::new(0),
       heap_used: AtomicUsize::new(0),
       hit: AtomicBool::new(false),
       handle: OnceLock::new(),
@@ -45,7 +46,7 @@ impl MemoryLimit {
   }
 
   pub fn external_bytes(&self) -> usize {
-    self.external.load(Ordering::Relaxed)
+    self.external.load(Ordering::Relaxed).max(0) as usize
   }
 
   pub fn was_hit(&self) -> bool {
@@ -64,21 +65,20 @@ impl MemoryLimit {
     self.heap_used.store(used, Ordering::Relaxed);
   }
 
-  /// Memory that left the isolate's allocator without being freed (a transferred ArrayBuffer)
-  /// or came into it (a buffer transferred in) is moved in or out of the budget here.
+  /// Moves bytes in or out of the budget without checking the limit (memory that left the
+  /// isolate without being freed, or came back).
   pub fn adjust_external(&self, delta: isize) {
-    if delta >= 0 {
-      self.external.fetch_add(delta as usize, Ordering::Relaxed);
-    } else {
-      self.external.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
-    }
+    self.external.fetch_add(delta, Ordering::Relaxed);
   }
 
-  fn try_reserve(&self, len: usize) -> bool {
-    let heap = self.heap_used.load(Ordering::Relaxed);
+  /// Charges `len` bytes if heap plus external memory stays within the limit.
+  pub fn try_charge(&self, len: usize) -> bool {
+    let heap = self.heap_used.load(Ordering::Relaxed) as isize;
+    let len = len.min(isize::MAX as usize) as isize;
+    let limit = self.limit.min(isize::MAX as usize) as isize;
     let mut current = self.external.load(Ordering::Relaxed);
     loop {
-      if heap.saturating_add(current).saturating_add(len) > self.limit {
+      if heap.saturating_add(current).saturating_add(len) > limit {
         return false;
       }
       match self.external.compare_exchange_weak(current, current + len, Ordering::Relaxed, Ordering::Relaxed) {
@@ -89,11 +89,11 @@ impl MemoryLimit {
   }
 
   fn allocate(&self, len: usize, zeroed: bool) -> *mut c_void {
-    if !self.try_reserve(len) {
+    if !self.try_charge(len) {
       if len > MUST_SUCCEED_BYTES {
         return std::ptr::null_mut();
       }
-      self.external.fetch_add(len, Ordering::Relaxed);
+      self.adjust_external(len as isize);
       self.trip();
     }
     // `calloc`/`malloc` never return null for a zero-sized request on glibc, but V8 is fine
@@ -101,7 +101,7 @@ impl MemoryLimit {
     let size = len.max(1);
     let ptr = unsafe { if zeroed { libc::calloc(size, 1) } else { libc::malloc(size) } };
     if ptr.is_null() {
-      self.external.fetch_sub(len, Ordering::Relaxed);
+      self.adjust_external(-(len as isize));
     }
     ptr
   }
@@ -116,7 +116,7 @@ unsafe extern "C" fn allocate_uninitialized(limit: &MemoryLimit, len: usize) -> 
 }
 
 unsafe extern "C" fn free(limit: &MemoryLimit, data: *mut c_void, len: usize) {
-  limit.external.fetch_sub(len, Ordering::Relaxed);
+  limit.adjust_external(-(len as isize));
   unsafe { libc::free(data) };
 }
 

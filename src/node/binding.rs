@@ -19,7 +19,54 @@ pub fn init(napi: Napi, exports: sys::napi_value) -> Result<()> {
     napi.set_named(exports, name, value)?;
   }
   let setup = napi.function("setup", Some(setup), null_mut())?;
-  napi.set_named(exports, "setup", setup)
+  napi.set_named(exports, "setup", setup)?;
+  let setup_host = napi.function("setupHost", Some(setup_host), null_mut())?;
+  napi.set_named(exports, "setupHost", setup_host)?;
+  let is_handle = napi.function("isHandle", Some(is_handle), null_mut())?;
+  napi.set_named(exports, "isHandle", is_handle)
+}
+
+/// Reads the first arguments of a Node-only binding function.
+fn arguments<const N: usize>(napi: Napi, info: sys::napi_callback_info) -> Result<[sys::napi_value; N]> {
+  let mut args = [null_mut(); N];
+  let mut argc = N;
+  call!(napi, napi_get_cb_info(info, &mut argc, args.as_mut_ptr(), null_mut(), null_mut()))?;
+  for arg in args.iter_mut().skip(argc) {
+    *arg = napi.undefined()?;
+  }
+  Ok(args)
+}
+
+fn finish(napi: Napi, result: Result<sys::napi_value>) -> sys::napi_value {
+  match result {
+    Ok(value) => value,
+    Err(error) => {
+      throw_error(napi, error);
+      null_mut()
+    }
+  }
+}
+
+/// `binding.setupHost(host)`: the copy helpers of lib/host.js.
+unsafe extern "C" fn setup_host(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  let napi = Napi(env);
+  let result = catch_panic(|| {
+    let [host] = arguments::<1>(napi, info)?;
+    let node_env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
+    node_env.state.lock().host = Some(NodeRef::new(napi, &node_env, host)?);
+    napi.undefined()
+  });
+  finish(napi, result)
+}
+
+/// `binding.isHandle(value)`: whether a value is an isolated-vm object.
+unsafe extern "C" fn is_handle(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  let napi = Napi(env);
+  let result = catch_panic(|| {
+    let [value] = arguments::<1>(napi, info)?;
+    napi.boolean(super::facade::unwrap(napi, value)?.is_some())
+  });
+  finish(napi, result)
 }
 
 /// `binding.setup(factory, lib, facadeFile)`: the facade registers the function that creates
@@ -28,9 +75,7 @@ pub fn init(napi: Napi, exports: sys::napi_value) -> Result<()> {
 unsafe extern "C" fn setup(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
   let napi = Napi(env);
   let result = catch_panic(|| {
-    let mut args = [null_mut(); 3];
-    let mut argc = 3usize;
-    call!(napi, napi_get_cb_info(info, &mut argc, args.as_mut_ptr(), null_mut(), null_mut()))?;
+    let args = arguments::<3>(napi, info)?;
     let node_env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
     let factory = NodeRef::new(napi, &node_env, args[0])?;
     let lib = NodeRef::new(napi, &node_env, args[1])?;
@@ -43,10 +88,7 @@ unsafe extern "C" fn setup(env: sys::napi_env, info: sys::napi_callback_info) ->
     state.factory = Some(factory);
     state.lib = Some(lib);
     state.facade_file = facade_file;
-    Ok(())
+    napi.undefined()
   });
-  if let Err(error) = result {
-    throw_error(napi, error);
-  }
-  null_mut()
+  finish(napi, result)
 }

@@ -68,6 +68,9 @@ pub fn callback_to(napi: Napi, function: Value, mode: CallMode) -> Result<Arc<Ca
 
 /// Makes a Node value transferable (isolated-vm's `OptionalTransferOut`).
 pub fn from_napi(napi: Napi, value: Value, options: TransferOptions) -> Result<Option<Transferable>> {
+  if options.promise {
+    return super::promise::promise_from_napi(napi, value, TransferOptions { promise: false, ..options }).map(Some);
+  }
   let kind = if options.kind == TransferType::None {
     let value_type = napi.type_of(value)?;
     if value_type == sys::ValueType::napi_object || value_type == sys::ValueType::napi_function {
@@ -123,6 +126,8 @@ pub fn to_napi(napi: Napi, value: Transferable) -> Result<Value> {
       _ => Err(Error::type_error("Cannot dereference this into target isolate")),
     },
     Transferable::Callback(data) => super::callback::function_for(napi, data),
+    Transferable::Copy { data, transfer_in } => super::copy::copy_into_napi(napi, &data, transfer_in),
+    Transferable::Promise(state) => super::promise::promise_to_napi(napi, &state),
     Transferable::Record(fields) => {
       let object = napi.object()?;
       for (name, field) in fields {
@@ -172,7 +177,7 @@ pub fn thrown_from_napi(napi: Napi, value: Value) -> Thrown {
       .unwrap_or_default();
     let kind = ErrorKind::from_constructor_name(&constructor);
     let message = string_property(napi, value, "message");
-    let stack = string_property(napi, value, "stack");
+    let stack = string_property(napi, value, "stack").map(|stack| without_facade_frames(&stack));
     if kind.is_some() || message.is_some() || stack.is_some() {
       let name = if kind.is_none() { string_property(napi, value, "name") } else { None };
       return Thrown::Error(ErrorData { kind: kind.unwrap_or(ErrorKind::Error), name, message: message.unwrap_or_default(), stack });
@@ -200,17 +205,15 @@ pub fn take_thrown(napi: Napi, error: Error) -> Error {
 fn current_stack(napi: Napi) -> Option<String> {
   let error = napi.error(ErrorKind::Error, "").ok()?;
   let stack = string_property(napi, error, "stack")?;
+  let frames = without_facade_frames(&stack);
+  Some(frames.find("\n    at ").map_or_else(String::new, |start| frames[start..].to_string()))
+}
+
+/// A Node stack without the frames of lib/facade.js, which are of no use to users.
+fn without_facade_frames(stack: &str) -> String {
   let facade_file = NodeEnv::current().and_then(|env| env.state.lock().facade_file.clone());
-  let frames = stack
-    .lines()
-    .skip_while(|line| !line.starts_with("    at "))
-    .filter(|line| !facade_file.as_deref().is_some_and(|file| line.contains(file)))
-    .fold(String::new(), |mut frames, line| {
-      frames.push('\n');
-      frames.push_str(line);
-      frames
-    });
-  Some(frames)
+  let Some(facade_file) = facade_file else { return stack.to_string() };
+  stack.lines().filter(|line| !(line.starts_with("    at ") && line.contains(&facade_file))).collect::<Vec<_>>().join("\n")
 }
 
 /// Builds a Node value for something thrown elsewhere. Errors get the stack of the side that

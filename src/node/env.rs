@@ -62,6 +62,8 @@ pub(crate) struct EnvState {
   pub factory: Option<super::NodeRef>,
   pub lib: Option<super::NodeRef>,
   pub facade_file: Option<String>,
+  /// The helpers of lib/host.js (copies of Node values).
+  pub host: Option<super::NodeRef>,
 }
 
 thread_local! {

@@ -13,7 +13,7 @@ use crate::error::{catch_panic, Result};
 use crate::handle::{illegal, Handle};
 use crate::ops::completion::Completion;
 use crate::ops::Realm;
-use crate::transfer::{CallMode, CallbackData, RefData, Str, Transferable, TransferOptions};
+use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, Transferable, TransferOptions};
 
 const MAX_ARGS: usize = 12;
 
@@ -36,6 +36,10 @@ impl NodeCall {
     call!(napi, napi_get_cb_info(info, &mut argc, args.as_mut_ptr(), null_mut(), &mut data))?;
     let undefined = napi.undefined()?;
     Ok((NodeCall { napi, env, args, argc: argc.min(MAX_ARGS), undefined, ret: None }, data))
+  }
+
+  pub fn arg_value(&self, index: usize) -> Value {
+    self.arg(index)
   }
 
   fn arg(&self, index: usize) -> Value {
@@ -119,6 +123,11 @@ impl Front for NodeCall {
       items.push(convert::transfer_out(self.napi, item, options)?);
     }
     Ok(items)
+  }
+
+  fn copy(&mut self, index: usize, transfer_out: bool, transfer_list: Option<usize>) -> Result<Arc<CopyData>> {
+    let list = transfer_list.map(|i| self.arg(i)).filter(|list| self.napi.is_array(*list).unwrap_or(false));
+    super::copy::copy_from_napi(self.napi, self.arg(index), transfer_out, list)
   }
 
   fn reference(&mut self, index: usize, inherit: bool) -> Result<Arc<RefData>> {

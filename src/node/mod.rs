@@ -8,6 +8,8 @@ pub mod env;
 pub mod facade;
 pub mod front;
 pub mod napi;
+pub mod promise;
+pub mod shared;
 
 use std::sync::Arc;
 

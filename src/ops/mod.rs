@@ -67,8 +67,20 @@ pub enum Work {
 /// Runs an operation in the given mode and sets the caller's result.
 pub fn dispatch(front: &mut dyn Front, mode: Mode, work: Work) -> Result<()> {
   match mode {
-    Mode::Sync | Mode::SyncPromise => {
+    Mode::Sync => {
       let value = run_sync(work)?;
+      front.ret(value)
+    }
+    Mode::SyncPromise => {
+      // `applySyncPromise`: isolate code waits here, with its isolate unlocked, for a promise
+      // returned by a Node function. Node itself would wait forever.
+      if NodeEnv::current().is_some() {
+        return Err(Error::generic(msg::NOT_FROM_DEFAULT_THREAD));
+      }
+      let value = match run_sync(work)? {
+        Transferable::Promise(state) => executor::suspend_current(|| scheduler::blocking(|| state.wait_blocking()))?,
+        value => value,
+      };
       front.ret(value)
     }
     Mode::Async => {
@@ -124,8 +136,25 @@ pub fn run_sync_on_node<R: Send + 'static>(env: &Arc<NodeEnv>, work: Box<dyn FnO
     };
     let _ = sender.send(result);
   }));
-  executor::suspend_current(|| scheduler::blocking(|| receiver.recv()))
+  executor::suspend_current(|| scheduler::blocking(|| wait_serving(&receiver)))
     .unwrap_or_else(|_| Err(NodeEnv::gone_error()))
+}
+
+/// Waits for an answer. A Node thread keeps serving its own inbox meanwhile: the other side
+/// may be another Node thread waiting on this one.
+fn wait_serving<T>(receiver: &crossbeam_channel::Receiver<T>) -> std::result::Result<T, crossbeam_channel::RecvError> {
+  let Some(own) = NodeEnv::current() else { return receiver.recv() };
+  loop {
+    match receiver.recv_timeout(std::time::Duration::from_millis(1)) {
+      Ok(value) => return Ok(value),
+      Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Err(crossbeam_channel::RecvError),
+      Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+        if let Some(napi) = own.napi() {
+          own.drain(napi);
+        }
+      }
+    }
+  }
 }
 
 /// Queues work; `done` receives its result (or the error that it could not run).

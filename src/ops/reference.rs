@@ -5,9 +5,11 @@ use std::sync::Arc;
 use super::{guard, Work};
 use crate::error::{Error, Result};
 use crate::node::convert as node_convert;
-use crate::transfer::{v8conv, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
+use crate::node::napi::{Napi, Value as NapiValue};
+use crate::transfer::{serializer, v8conv, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
 
 /// A property key: a string, or an array index.
+#[derive(Clone)]
 pub enum Key {
   Name(Str),
   Index(u32),
@@ -29,6 +31,13 @@ impl Key {
       Key::Index(index) => v8conv::string_to_v8(scope, &index.to_string())?.into(),
     })
   }
+
+  fn to_napi(&self, napi: Napi) -> Result<NapiValue> {
+    match self {
+      Key::Name(name) => node_convert::str_to_napi(napi, name),
+      Key::Index(index) => napi.string_utf8(&index.to_string()),
+    }
+  }
 }
 
 fn check_object(data: &RefData) -> Result<()> {
@@ -39,27 +48,38 @@ fn check_object(data: &RefData) -> Result<()> {
   }
 }
 
-/// The work of running `f` on the referenced value, inside the context it was referenced from.
-fn on_isolate_value(
+/// The work of an operation on the referenced value: `in_isolate` runs inside the context the
+/// value was referenced from, `in_node` on its Node environment's thread.
+fn on_value(
   data: &Arc<RefData>,
-  f: impl for<'s, 'i> FnOnce(&mut v8::PinScope<'s, 'i>, v8::Local<'s, v8::Value>) -> Result<Transferable> + Send + 'static,
-) -> Result<Work> {
+  in_isolate: impl for<'s, 'i> FnOnce(&mut v8::PinScope<'s, 'i>, v8::Local<'s, v8::Value>) -> Result<Transferable> + Send + 'static,
+  in_node: impl FnOnce(Napi, NapiValue) -> Result<Transferable> + Send + 'static,
+) -> Work {
   match &data.target {
     RefTarget::Isolate { value, context } => {
       let (value, context) = (value.clone(), context.clone());
-      Ok(Work::Isolate(
+      Work::Isolate(
         value.core.clone(),
         Box::new(move |isolate| {
           v8::scope!(let scope, isolate);
           let context = context.open(scope);
           let scope = &mut v8::ContextScope::new(scope, context);
           let local = value.open(scope);
-          f(scope, local)
+          in_isolate(scope, local)
         }),
-      ))
+      )
     }
-    RefTarget::Node(_) => Err(Error::type_error("Reference belongs to Node.js; this operation is not supported there")),
+    RefTarget::Node(node) => {
+      let node = node.clone();
+      Work::Node(node.env.clone(), Box::new(move |napi| in_node(napi, node.get(napi)?)))
+    }
   }
+}
+
+/// Calls a helper of lib/host.js on a Node object.
+fn host_call(napi: Napi, name: &str, args: &[NapiValue]) -> Result<NapiValue> {
+  let helper = crate::node::copy::host(napi, name)?;
+  napi.call(napi.undefined()?, helper, args)
 }
 
 fn has_proxy<'s>(scope: &mut v8::PinScope<'s, '_>, mut object: v8::Local<'s, v8::Object>) -> bool {
@@ -106,7 +126,8 @@ pub fn get(data: &Arc<RefData>, key: Key, accessors: bool, options: TransferOpti
   let accessors = accessors || data.accessors;
   let fallback = if inherit { TransferType::DeepReference } else { TransferType::Reference };
   let options = options.with_fallback(fallback);
-  on_isolate_value(data, move |scope, value| {
+  let node_key = key.clone();
+  Ok(on_value(data, move |scope, value| {
     let object = object_checked(scope, value, accessors)?;
     let key = key.to_v8(scope)?;
     let name: v8::Local<v8::Name> = key.to_string(scope).ok_or(Error::Pending)?.into();
@@ -137,7 +158,12 @@ pub fn get(data: &Arc<RefData>, key: Key, accessors: bool, options: TransferOpti
     let found = found.unwrap_or_else(|| v8::undefined(scope).into());
     let found = v8conv::from_v8(scope, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
     Ok(inherit_references(found, inherit))
-  })
+  }, move |napi, object| {
+    let args = [object, node_key.to_napi(napi)?, napi.boolean(accessors)?, napi.boolean(inherit)?];
+    let found = host_call(napi, "get", &args)?;
+    let found = node_convert::from_napi(napi, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
+    Ok(inherit_references(found, inherit))
+  }))
 }
 
 /// References returned by an `unsafeInherit` reference inherit too.
@@ -153,7 +179,8 @@ fn inherit_references(value: Transferable, inherit: bool) -> Transferable {
 
 pub fn set(data: &Arc<RefData>, key: Key, value: Transferable) -> Result<Work> {
   check_object(data)?;
-  on_isolate_value(data, move |scope, target| {
+  let (node_key, node_value) = (key.clone(), value.clone());
+  Ok(on_value(data, move |scope, target| {
     let object = object_checked(scope, target, false)?;
     let key = key.to_v8(scope)?;
     // Delete first: frees the old value before the new one is built.
@@ -164,19 +191,27 @@ pub fn set(data: &Arc<RefData>, key: Key, value: Transferable) -> Result<Work> {
       Some(true) => Ok(Transferable::Undefined),
       _ => Err(Error::type_error("Set failed")),
     }
-  })
+  }, move |napi, object| {
+    let args = [object, node_key.to_napi(napi)?, node_convert::to_napi(napi, node_value)?];
+    host_call(napi, "set", &args)?;
+    Ok(Transferable::Undefined)
+  }))
 }
 
 pub fn delete(data: &Arc<RefData>, key: Key) -> Result<Work> {
   check_object(data)?;
-  on_isolate_value(data, move |scope, target| {
+  let node_key = key.clone();
+  Ok(on_value(data, move |scope, target| {
     let object = object_checked(scope, target, false)?;
     let key = key.to_v8(scope)?;
     match object.delete(scope, key) {
       Some(true) => Ok(Transferable::Undefined),
       _ => Err(Error::type_error("Delete failed")),
     }
-  })
+  }, move |napi, object| {
+    host_call(napi, "remove", &[object, node_key.to_napi(napi)?])?;
+    Ok(Transferable::Undefined)
+  }))
 }
 
 /// Calls the referenced function with `receiver` and `arguments` (already transferable); the
@@ -238,4 +273,13 @@ fn apply_in_isolate(
   }
   let value = guard::run_user_code(scope, timeout_ms, |scope| function.call(scope, receiver, &argv))?;
   v8conv::transfer_out(scope, value, result)
+}
+
+/// A copy of the referenced value (isolated-vm's `ExternalCopy` rules), made in its own world.
+pub fn copy(data: &Arc<RefData>) -> Work {
+  on_value(
+    data,
+    |scope, value| Ok(Transferable::Copy { data: serializer::copy_from_v8(scope, value, false, &[])?, transfer_in: false }),
+    |napi, value| Ok(Transferable::Copy { data: crate::node::copy::copy_from_napi(napi, value, false, None)?, transfer_in: false }),
+  )
 }

@@ -4,13 +4,18 @@
 //! receiving world. Primitives are copied; isolated-vm objects travel as the shared data behind
 //! them and arrive as new instances of the same class.
 
+pub mod buffer;
+pub mod copy;
 pub mod data;
 pub mod options;
+pub mod promise;
 pub mod remote;
+pub mod serializer;
 pub mod v8conv;
 
 use std::sync::Arc;
 
+pub use copy::CopyData;
 pub use data::{CallMode, CallbackData, ContextData, RefData, RefTarget, ScriptData, TypeOf};
 pub use options::{TransferOptions, TransferType};
 pub use remote::Remote;
@@ -52,8 +57,17 @@ pub enum Transferable {
   Dereference(Arc<RefData>),
   /// A function of another world: becomes a plain function that calls it.
   Callback(Arc<CallbackData>),
+  /// A copied value: becomes the value itself (`copy: true`, or a `copyInto()` object passed
+  /// on). With `transfer_in`, its buffers are moved rather than copied.
+  Copy { data: Arc<CopyData>, transfer_in: bool },
+  /// An `ExternalCopy` instance.
+  ExternalCopy(Arc<CopyData>),
+  /// The object `copyInto()` returns.
+  CopyIntoHandle { data: Arc<CopyData>, transfer_in: bool },
   /// The isolated-vm module itself.
   Lib,
+  /// A promise (the `promise` transfer option): becomes a new promise of the receiving world.
+  Promise(Arc<promise::PromiseState>),
   /// A plain object with these properties (results such as heap statistics).
   Record(Vec<(&'static str, Transferable)>),
   /// An array (results such as `dependencySpecifiers`).

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use super::{CallMode, CallbackData, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
-use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
-use crate::isolate::{executor, IsolateCore};
+use super::{serializer, CallMode, CallbackData, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
+use super::promise::PromiseState;
+use crate::error::{catch_panic, msg, Error, ErrorData, ErrorKind, Result, Thrown};
+use crate::isolate::{executor, native_box, IsolateCore};
 
 fn current_core() -> Result<Arc<IsolateCore>> {
   executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))
@@ -82,6 +83,9 @@ pub fn callback_to(scope: &mut v8::PinScope<'_, '_>, function: v8::Local<v8::Fun
 /// Makes a value of the current isolate transferable (isolated-vm's `OptionalTransferOut`):
 /// `None` when it is not transferable under these options.
 pub fn from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, options: TransferOptions) -> Result<Option<Transferable>> {
+  if options.promise {
+    return promise_from_v8(scope, value, TransferOptions { promise: false, ..options }).map(Some);
+  }
   let kind = if options.kind == TransferType::None {
     if value.is_object() {
       if let Some(handle) = crate::inner::facade_handle(scope, value)? {
@@ -104,9 +108,9 @@ pub fn from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, op
     TransferType::DeepReference => Ok(Some(Transferable::Reference(reference_to(scope, value, true)?))),
     TransferType::Copy => match primitive_from_v8(scope, value) {
       Some(primitive) => Ok(Some(primitive)),
-      None => crate::inner::copy_out(scope, value, kind).map(Some),
+      None => Ok(Some(Transferable::Copy { data: serializer::copy_from_v8(scope, value, false, &[])?, transfer_in: false })),
     },
-    TransferType::ExternalCopy => crate::inner::copy_out(scope, value, kind).map(Some),
+    TransferType::ExternalCopy => Ok(Some(Transferable::ExternalCopy(serializer::copy_from_v8(scope, value, false, &[])?))),
   }
 }
 
@@ -131,6 +135,13 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
       _ => return Err(Error::type_error("Cannot dereference this into target isolate")),
     },
     Transferable::Callback(data) => crate::ops::callback::function_for(scope, data)?.into(),
+    Transferable::Copy { data, transfer_in } => serializer::copy_to_v8(scope, &data, transfer_in)?,
+    Transferable::Promise(state) => {
+      let core = current_core()?;
+      let (completion, promise) = core.completion(scope)?;
+      state.wait(completion);
+      promise.into()
+    }
     Transferable::Record(fields) => {
       let object = v8::Object::new(scope);
       for (name, field) in fields {
@@ -152,6 +163,8 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     | Transferable::Script(_)
     | Transferable::Reference(_)
     | Transferable::DereferenceHandle(_)
+    | Transferable::ExternalCopy(_)
+    | Transferable::CopyIntoHandle { .. }
     | Transferable::Lib) => crate::inner::facade_for(scope, handle)?,
   })
 }
@@ -220,10 +233,31 @@ pub fn error_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &ErrorData) -> v8
   error
 }
 
-/// Rebuilds something thrown in another world as a value of the current isolate.
+/// The frames of the current stack of the current isolate, as V8 renders them in `stack`.
+fn current_stack(scope: &mut v8::PinScope<'_, '_>) -> String {
+  let mut frames = String::new();
+  let Some(trace) = v8::StackTrace::current_stack_trace(scope, 10) else { return frames };
+  for index in 0..trace.get_frame_count() {
+    let Some(frame) = trace.get_frame(scope, index) else { continue };
+    let file = frame.get_script_name_or_source_url(scope).map_or_else(|| "<anonymous>".to_string(), |n| n.to_rust_string_lossy(scope));
+    let location = format!("{file}:{}:{}", frame.get_line_number(), frame.get_column());
+    match frame.get_function_name(scope).map(|n| n.to_rust_string_lossy(scope)).filter(|n| !n.is_empty()) {
+      Some(function) => frames.push_str(&format!("\n    at {function} ({location})")),
+      None => frames.push_str(&format!("\n    at {location}")),
+    }
+  }
+  frames
+}
+
+/// Rebuilds something thrown in another world as a value of the current isolate. Errors keep
+/// the stack of the side that threw them, followed by the current stack here.
 pub fn thrown_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: Thrown) -> v8::Local<'s, v8::Value> {
   match thrown {
-    Thrown::Error(data) => error_to_v8(scope, &data),
+    Thrown::Error(mut data) => {
+      let inner = data.stack.take().unwrap_or_else(|| format!("{}: {}", data.name.as_deref().unwrap_or(data.kind.constructor_name()), data.message));
+      data.stack = Some(format!("{inner}\n    at (<isolated-vm boundary>){}", current_stack(scope)));
+      error_to_v8(scope, &data)
+    }
     Thrown::Value(value) => to_v8(scope, *value).unwrap_or_else(|_| v8::undefined(scope).into()),
   }
 }
@@ -233,5 +267,52 @@ pub fn throw(scope: &mut v8::PinScope<'_, '_>, error: Error) {
   if let Error::Thrown(thrown) = error {
     let value = thrown_to_v8(scope, thrown);
     scope.throw_exception(value);
+  }
+}
+
+/// The `promise` transfer option: the outcome of `value` (a promise, or a value taken as
+/// resolved), transferred with `options` once known.
+fn promise_from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, options: TransferOptions) -> Result<Transferable> {
+  let state = PromiseState::new();
+  let Ok(promise) = v8::Local::<v8::Promise>::try_from(value) else {
+    state.settle(transfer_out(scope, value, options));
+    return Ok(Transferable::Promise(state));
+  };
+  match promise.state() {
+    v8::PromiseState::Fulfilled => {
+      let result = promise.result(scope);
+      state.settle(transfer_out(scope, result, options));
+    }
+    v8::PromiseState::Rejected => {
+      // Its rejection is handled here: it is not the call's unhandled rejection any more.
+      let handled = v8::Global::new(scope, promise);
+      current_core()?.locked.lock().unhandled_rejections.retain(|p| *p != handled);
+      let reason = promise.result(scope);
+      state.settle(Err(Error::Thrown(thrown_from_v8(scope, reason))));
+    }
+    v8::PromiseState::Pending => {
+      let handler = Arc::new((state.clone(), options));
+      let data = native_box::wrap(scope, handler.clone());
+      let on_fulfilled = v8::Function::builder(promise_fulfilled).data(data.into()).build(scope).ok_or(Error::Pending)?;
+      let on_rejected = v8::Function::builder(promise_rejected).data(data.into()).build(scope).ok_or(Error::Pending)?;
+      promise.then2(scope, on_fulfilled, on_rejected).ok_or(Error::Pending)?;
+    }
+  }
+  Ok(Transferable::Promise(state))
+}
+
+type PromiseHandler = Arc<(Arc<PromiseState>, TransferOptions)>;
+
+fn promise_fulfilled<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s, v8::Value>) {
+  if let Some(handler) = v8::Local::<v8::ArrayBuffer>::try_from(args.data()).ok().and_then(native_box::get::<PromiseHandler>) {
+    let result = catch_panic(|| transfer_out(scope, args.get(0), handler.1));
+    handler.0.settle(result);
+  }
+}
+
+fn promise_rejected<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s, v8::Value>) {
+  if let Some(handler) = v8::Local::<v8::ArrayBuffer>::try_from(args.data()).ok().and_then(native_box::get::<PromiseHandler>) {
+    let thrown = thrown_from_v8(scope, args.get(0));
+    handler.0.settle(Err(Error::Thrown(thrown)));
   }
 }

@@ -1,0 +1,204 @@
+//! ArrayBuffer and SharedArrayBuffer memory outside any JavaScript heap.
+//!
+//! Transferring an ArrayBuffer moves its memory without copying: out of one of our isolates we
+//! keep V8's backing store; out of Node we keep a hidden Node ArrayBuffer that owns the memory.
+//! The receiving side wraps the same memory. A SharedArrayBuffer's memory is wrapped the same
+//! way on every side, so writes are seen everywhere.
+//!
+//! Memory is charged to the isolate that holds it: wrappers created for an isolate reserve the
+//! bytes against its memory limit and release them when collected.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::error::{Error, Result};
+use crate::isolate::memory::MemoryLimit;
+use crate::isolate::{executor, registry};
+use crate::node::NodeRef;
+
+/// Bytes of an ArrayBuffer, held outside any heap.
+pub enum Bytes {
+  /// A copy owned by Rust.
+  Owned(Box<[u8]>),
+  /// Memory moved out of one of our isolates. While it lives elsewhere it is not charged to
+  /// `origin` (whose allocator will still free it): see `Drop`.
+  Store { store: v8::SharedRef<v8::BackingStore>, origin: Option<Arc<MemoryLimit>> },
+  /// Memory moved out of Node, owned by a Node ArrayBuffer nobody else can reach.
+  Node { owner: NodeRef, data: Pointer, len: usize },
+}
+
+/// A raw pointer into memory kept alive by its owner.
+#[derive(Clone, Copy)]
+pub struct Pointer(pub *mut u8);
+unsafe impl Send for Pointer {}
+unsafe impl Sync for Pointer {}
+
+impl Bytes {
+  /// Takes the memory of one of the current isolate's ArrayBuffers; the buffer is detached.
+  pub fn take(buffer: v8::Local<v8::ArrayBuffer>) -> Result<Bytes> {
+    if !buffer.is_detachable() || buffer.was_detached() {
+      return Err(Error::generic("Array buffer is invalid"));
+    }
+    let store = buffer.get_backing_store();
+    buffer.detach(None);
+    let origin = executor::current().map(|core| core.memory.clone());
+    if let Some(origin) = &origin {
+      origin.adjust_external(-(store.byte_length() as isize));
+    }
+    Ok(Bytes::Store { store, origin })
+  }
+
+  pub fn copy_of(data: &[u8]) -> Bytes {
+    Bytes::Owned(data.into())
+  }
+
+  pub fn len(&self) -> usize {
+    match self {
+      Bytes::Owned(bytes) => bytes.len(),
+      Bytes::Store { store, .. } => store.byte_length(),
+      Bytes::Node { len, .. } => *len,
+    }
+  }
+
+  fn data(&self) -> *mut u8 {
+    match self {
+      Bytes::Owned(bytes) => bytes.as_ptr() as *mut u8,
+      Bytes::Store { store, .. } => store.data().map_or(std::ptr::null_mut(), |p| p.as_ptr() as *mut u8),
+      Bytes::Node { data, .. } => data.0,
+    }
+  }
+
+  pub fn as_slice(&self) -> &[u8] {
+    let len = self.len();
+    if len == 0 {
+      return &[];
+    }
+    unsafe { std::slice::from_raw_parts(self.data(), len) }
+  }
+
+  /// A new ArrayBuffer of the current isolate over this memory (no copy), charged to the
+  /// isolate's memory limit. Fails with a RangeError when the limit does not allow it.
+  pub fn into_isolate<'s>(self, scope: &v8::PinScope<'s, '_, ()>) -> Result<v8::Local<'s, v8::ArrayBuffer>> {
+    let store = charged_store(self)?;
+    Ok(v8::ArrayBuffer::with_backing_store(scope, &store))
+  }
+
+  /// A new ArrayBuffer of the current isolate holding a copy of these bytes.
+  pub fn copy_into_isolate<'s>(&self, scope: &v8::PinScope<'s, '_, ()>) -> Result<v8::Local<'s, v8::ArrayBuffer>> {
+    Bytes::copy_of(self.as_slice()).into_isolate(scope)
+  }
+}
+
+impl Drop for Bytes {
+  fn drop(&mut self) {
+    // Memory moved out of an isolate goes back to its allocator when freed, which subtracts it
+    // from that isolate's budget: add it back first so the books balance.
+    if let Bytes::Store { store, origin: Some(origin) } = self {
+      origin.adjust_external(store.byte_length() as isize);
+    }
+  }
+}
+
+/// What a backing store we create keeps alive, and whose budget it is charged to.
+struct Charged {
+  bytes: Option<Bytes>,
+  limit: Option<Arc<MemoryLimit>>,
+  len: usize,
+}
+
+fn charged_store(bytes: Bytes) -> Result<v8::SharedRef<v8::BackingStore>> {
+  let len = bytes.len();
+  let limit = executor::current().map(|core| core.memory.clone());
+  if let Some(limit) = &limit {
+    if !limit.try_charge(len) {
+      return Err(Error::range_error("Array buffer allocation failed"));
+    }
+  }
+  let data = bytes.data();
+  let holder = Box::into_raw(Box::new(Charged { bytes: Some(bytes), limit, len }));
+  // V8 wants a non-null pointer even for empty buffers.
+  let data = if data.is_null() { std::ptr::NonNull::<u8>::dangling().as_ptr() } else { data };
+  let store = unsafe { v8::ArrayBuffer::new_backing_store_from_ptr(data.cast(), len, release_charged, holder.cast()) };
+  Ok(store.make_shared())
+}
+
+unsafe extern "C" fn release_charged(_data: *mut c_void, _len: usize, holder: *mut c_void) {
+  let mut holder = unsafe { Box::from_raw(holder as *mut Charged) };
+  if let Some(limit) = &holder.limit {
+    limit.adjust_external(-(holder.len as isize));
+  }
+  // Called from the garbage collector: release the memory's owner elsewhere.
+  if let Some(bytes) = holder.bytes.take() {
+    registry::reap_later(Box::new(bytes));
+  }
+}
+
+/// The memory of a SharedArrayBuffer, shared by every side that received it.
+pub enum SharedMemory {
+  /// Created by one of our isolates.
+  Store(v8::SharedRef<v8::BackingStore>),
+  /// Created by Node, kept alive by a reference to the Node SharedArrayBuffer.
+  Node { owner: NodeRef, data: Pointer, len: usize },
+}
+
+impl SharedMemory {
+  pub fn len(&self) -> usize {
+    match self {
+      SharedMemory::Store(store) => store.byte_length(),
+      SharedMemory::Node { len, .. } => *len,
+    }
+  }
+
+  /// A SharedArrayBuffer of the current isolate over this memory.
+  pub fn into_isolate<'s>(self: &Arc<Self>, scope: &v8::PinScope<'s, '_>) -> v8::Local<'s, v8::SharedArrayBuffer> {
+    match &**self {
+      SharedMemory::Store(store) => v8::SharedArrayBuffer::with_backing_store(scope, store),
+      SharedMemory::Node { data, len, .. } => {
+        let holder = Box::into_raw(Box::new(self.clone()));
+        let data = if data.0.is_null() { std::ptr::NonNull::<u8>::dangling().as_ptr() } else { data.0 };
+        let store = unsafe { v8::SharedArrayBuffer::new_backing_store_from_ptr(data.cast(), *len, release_shared, holder.cast()) };
+        let store = store.make_shared();
+        remember_node_memory(&store, self);
+        v8::SharedArrayBuffer::with_backing_store(scope, &store)
+      }
+    }
+  }
+
+  /// The memory of one of the current isolate's SharedArrayBuffers.
+  pub fn of(buffer: v8::Local<v8::SharedArrayBuffer>) -> Arc<SharedMemory> {
+    let store = buffer.get_backing_store();
+    // Memory that came from Node goes back to Node as the same SharedArrayBuffer.
+    if let Some(node) = node_memory(&store) {
+      return node;
+    }
+    Arc::new(SharedMemory::Store(store))
+  }
+}
+
+unsafe extern "C" fn release_shared(_data: *mut c_void, _len: usize, holder: *mut c_void) {
+  let holder = unsafe { Box::from_raw(holder as *mut Arc<SharedMemory>) };
+  registry::reap_later(Box::new(holder));
+}
+
+/// Node SharedArrayBuffer memory wrapped for our isolates, by address, so that it can go back
+/// to Node as the original object.
+fn node_memories() -> &'static Mutex<std::collections::HashMap<usize, std::sync::Weak<SharedMemory>>> {
+  static MAP: std::sync::OnceLock<Mutex<std::collections::HashMap<usize, std::sync::Weak<SharedMemory>>>> =
+    std::sync::OnceLock::new();
+  MAP.get_or_init(Default::default)
+}
+
+fn remember_node_memory(store: &v8::SharedRef<v8::BackingStore>, memory: &Arc<SharedMemory>) {
+  if let Some(data) = store.data() {
+    let mut map = node_memories().lock();
+    map.retain(|_, weak| weak.strong_count() > 0);
+    map.insert(data.as_ptr() as usize, Arc::downgrade(memory));
+  }
+}
+
+fn node_memory(store: &v8::SharedRef<v8::BackingStore>) -> Option<Arc<SharedMemory>> {
+  let data = store.data()?;
+  node_memories().lock().get(&(data.as_ptr() as usize)).and_then(|weak| weak.upgrade())
+}

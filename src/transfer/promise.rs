@@ -1,0 +1,99 @@
+//! The `promise` transfer option: a promise of one world settles a new promise in another.
+//!
+//! The source side waits for its promise (or takes a plain value as already resolved) and
+//! stores the transferred outcome here; every world the value reaches gets its own promise,
+//! settled with a copy of that outcome.
+
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::Transferable;
+use crate::error::{Error, Result, Thrown};
+use crate::ops::completion::Completion;
+
+#[derive(Default)]
+pub struct PromiseState {
+  inner: Mutex<Inner>,
+  settled: Condvar,
+}
+
+#[derive(Default)]
+struct Inner {
+  outcome: Option<std::result::Result<Transferable, Thrown>>,
+  waiting: Vec<Completion>,
+}
+
+fn outcome_of(result: Result<Transferable>) -> std::result::Result<Transferable, Thrown> {
+  match result {
+    Ok(value) => Ok(value),
+    Err(Error::Thrown(thrown)) => Err(thrown),
+    Err(Error::Pending) => Err(Thrown::Error(crate::error::ErrorData {
+      kind: crate::error::ErrorKind::Error,
+      name: None,
+      message: "Promise was abandoned".into(),
+      stack: None,
+    })),
+  }
+}
+
+impl PromiseState {
+  pub fn new() -> Arc<PromiseState> {
+    Arc::new(PromiseState::default())
+  }
+
+  /// Records the outcome (the first one wins) and settles every waiting promise.
+  pub fn settle(&self, result: Result<Transferable>) {
+    let waiting = {
+      let mut inner = self.inner.lock();
+      if inner.outcome.is_some() {
+        return;
+      }
+      inner.outcome = Some(outcome_of(result));
+      self.settled.notify_all();
+      std::mem::take(&mut inner.waiting)
+    };
+    let outcome = self.inner.lock().outcome.clone().expect("just set");
+    for completion in waiting {
+      completion.settle(outcome.clone().map_err(Error::Thrown));
+    }
+  }
+
+  /// Settles `completion` with the outcome, now or once it is known.
+  pub fn wait(&self, completion: Completion) {
+    let mut inner = self.inner.lock();
+    match &inner.outcome {
+      Some(outcome) => {
+        let outcome = outcome.clone();
+        drop(inner);
+        completion.settle(outcome.map_err(Error::Thrown));
+      }
+      None => inner.waiting.push(completion),
+    }
+  }
+
+  /// Blocks until the outcome is known (`applySyncPromise`).
+  pub fn wait_blocking(&self) -> Result<Transferable> {
+    let mut inner = self.inner.lock();
+    while inner.outcome.is_none() {
+      self.settled.wait(&mut inner);
+    }
+    inner.outcome.clone().expect("checked above").map_err(Error::Thrown)
+  }
+}
+
+impl Drop for PromiseState {
+  fn drop(&mut self) {
+    // Nobody will settle it any more (its world went away).
+    let waiting = std::mem::take(&mut self.inner.get_mut().waiting);
+    for completion in waiting {
+      completion.settle(Err(Error::generic("Promise was abandoned")));
+    }
+  }
+}
+
+impl std::fmt::Debug for PromiseState {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "PromiseState")
+  }
+}
