@@ -30,7 +30,7 @@ pub fn eval(context: Arc<ContextData>, source: ScriptSource, timeout_ms: u32, tr
             v8::script_compiler::NoCacheReason::NoReason,
           )
         })?;
-        let result = guard::run_user_code(scope, timeout_ms, |scope| script.run(scope))?;
+        let result = guard::run_user_code(scope, timeout_ms, transfer.promise, |scope| script.run(scope))?;
         Ok(v8conv::from_v8(scope, result, transfer)?.unwrap_or(Transferable::Undefined))
       })
     }),
@@ -69,7 +69,7 @@ pub fn eval_closure(
           argv.push(v8conv::to_v8(scope, argument)?);
         }
         let receiver = scope.get_current_context().global(scope);
-        let result = guard::run_user_code(scope, timeout_ms, |scope| function.call(scope, receiver.into(), &argv))?;
+        let result = guard::run_user_code(scope, timeout_ms, transfer.promise, |scope| function.call(scope, receiver.into(), &argv))?;
         v8conv::transfer_out(scope, result, transfer)
       })
     }),

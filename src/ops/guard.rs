@@ -15,11 +15,13 @@ use crate::transfer::v8conv;
 /// - `timeout_ms` (0 for none) terminates the code when it runs out, with isolated-vm's
 ///   "Script execution timed out." error; the isolate stays usable.
 /// - The outermost run on the isolate also runs the microtask queue (inside the timeout), and
-///   fails with the first promise rejection nobody handled.
+///   fails with the first promise rejection nobody handled. With `promise_result`, a promise
+///   returned by `run` counts as handled (the `promise` transfer option takes it over).
 /// - Disposal and the memory limit end the run with their own errors.
 pub fn run_user_code<'s, 'i>(
   scope: &mut v8::PinScope<'s, 'i>,
   timeout_ms: u32,
+  promise_result: bool,
   run: impl FnOnce(&mut v8::PinScope<'s, 'i>) -> Option<v8::Local<'s, v8::Value>>,
 ) -> Result<v8::Local<'s, v8::Value>> {
   let core = executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))?;
@@ -72,12 +74,19 @@ pub fn run_user_code<'s, 'i>(
       None => Error::generic("An exception was thrown. Sorry I don't know more."),
     });
   }
+  let result = result.expect("checked above");
   if outermost {
+    if promise_result {
+      if let Ok(promise) = v8::Local::<v8::Promise>::try_from(result) {
+        let handled = v8::Global::new(tc, promise);
+        core.locked.lock().unhandled_rejections.retain(|p| *p != handled);
+      }
+    }
     if let Some(thrown) = take_unhandled_rejection(tc, &core) {
       return Err(Error::Thrown(thrown));
     }
   }
-  Ok(result.expect("checked above"))
+  Ok(result)
 }
 
 struct DepthGuard<'a>(&'a IsolateCore);

@@ -133,7 +133,7 @@ pub fn get(data: &Arc<RefData>, key: Key, accessors: bool, options: TransferOpti
     let name: v8::Local<v8::Name> = key.to_string(scope).ok_or(Error::Pending)?.into();
     let found = if accessors && inherit {
       let key: v8::Local<v8::Value> = name.into();
-      Some(guard::run_user_code(scope, 0, |scope| object.get(scope, key))?)
+      Some(guard::run_user_code(scope, 0, false, |scope| object.get(scope, key))?)
     } else if inherit {
       let mut target = object;
       loop {
@@ -148,7 +148,7 @@ pub fn get(data: &Arc<RefData>, key: Key, accessors: bool, options: TransferOpti
     } else if accessors {
       if object.has_own_property(scope, name).ok_or(Error::Pending)? {
         let key: v8::Local<v8::Value> = name.into();
-        Some(guard::run_user_code(scope, 0, |scope| object.get(scope, key))?)
+        Some(guard::run_user_code(scope, 0, false, |scope| object.get(scope, key))?)
       } else {
         None
       }
@@ -271,7 +271,7 @@ fn apply_in_isolate(
   for argument in arguments {
     argv.push(v8conv::to_v8(scope, argument)?);
   }
-  let value = guard::run_user_code(scope, timeout_ms, |scope| function.call(scope, receiver, &argv))?;
+  let value = guard::run_user_code(scope, timeout_ms, result.promise, |scope| function.call(scope, receiver, &argv))?;
   v8conv::transfer_out(scope, value, result)
 }
 

@@ -16,7 +16,7 @@ pub fn run(script: Arc<ScriptData>, context: Arc<ContextData>, timeout_ms: u32, 
     Box::new(move |isolate| {
       in_context(isolate, &context, |scope| {
         let bound = script.script.open(scope).bind_to_current_context(scope);
-        let result = guard::run_user_code(scope, timeout_ms, |scope| bound.run(scope))?;
+        let result = guard::run_user_code(scope, timeout_ms, transfer.promise, |scope| bound.run(scope))?;
         Ok(v8conv::from_v8(scope, result, transfer)?.unwrap_or(Transferable::Undefined))
       })
     }),

@@ -1,0 +1,84 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const ivm = require('..');
+
+function setup() {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  return { isolate, context };
+}
+
+test('functions passed to set become plain functions with the same name and length', () => {
+  const { isolate, context } = setup();
+  context.global.setSync('named', function named(a, b) { return a + b; });
+  assert.equal(context.evalSync('named.name + ":" + named.length + ":" + named(1, 2)'), 'named:2:3');
+  assert.equal(context.evalSync('typeof named.prototype'), 'undefined');
+  assert.throws(() => context.evalSync('new named()'), { name: 'TypeError', message: 'named is not a constructor' });
+  isolate.dispose();
+});
+
+test('callback arguments and results are copied', () => {
+  const { isolate, context } = setup();
+  let received;
+  context.global.setSync('echo', (value) => {
+    received = value;
+    value.changed = true;
+    return { back: value.list.length, when: new Date(0) };
+  });
+  const result = context.evalSync('const arg = { list: [1, 2, 3] }; const r = echo(arg); JSON.stringify([r.back, r.when.getTime(), arg.changed === undefined])');
+  assert.equal(result, '[3,0,true]');
+  assert.deepEqual(received.list, [1, 2, 3]);
+  assert.throws(() => context.evalSync('echo({ f() {} })'), { name: 'TypeError', message: 'f() {} could not be cloned.' });
+  isolate.dispose();
+});
+
+test('new Callback() in async mode returns a promise inside the isolate', async () => {
+  const { isolate, context } = setup();
+  context.global.setSync('later', new ivm.Callback((x) => x * 2, { async: true }));
+  assert.equal(await context.eval('later(21)', { promise: true }), 42);
+  context.global.setSync('failing', new ivm.Callback(() => { throw new TypeError('async fail'); }, { async: true }));
+  assert.equal(await context.eval('failing().catch((e) => e.constructor.name + ":" + e.message)', { promise: true }), 'TypeError:async fail');
+  isolate.dispose();
+});
+
+test('new Callback() in ignored mode returns undefined and swallows errors', async () => {
+  const { isolate, context } = setup();
+  const calls = [];
+  context.global.setSync('fire', new ivm.Callback((x) => {
+    calls.push(x);
+    throw new Error('ignored');
+  }, { ignored: true }));
+  assert.equal(context.evalSync('fire(1)'), undefined);
+  await context.eval('fire(2)');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(calls, [1, 2]);
+  isolate.dispose();
+});
+
+test('Callback validates its arguments', () => {
+  assert.throws(() => new ivm.Callback(), { name: 'TypeError', message: '`Callback` requires at least 1 parameter' });
+  assert.throws(() => new ivm.Callback(1), { name: 'TypeError', message: '`Callback` requires parameter 1 to be a function' });
+  assert.throws(() => new ivm.Callback(() => 1, { async: 1 }), { name: 'TypeError', message: '`async` must be a boolean' });
+  assert.throws(() => ivm.Callback(() => 1), { name: 'TypeError', message: '`Callback` must be called with `new`' });
+});
+
+test('a function of one isolate is callable from another through a Callback', () => {
+  const { isolate, context } = setup();
+  const other = new ivm.Isolate();
+  const otherContext = other.createContextSync();
+  const triple = otherContext.evalSync('(x) => x * 3');
+  context.global.setSync('triple', triple);
+  assert.equal(context.evalSync('triple(14)'), 42);
+  isolate.dispose();
+  other.dispose();
+});
+
+test('host callbacks are called 100 times from async code in order', async () => {
+  const { isolate, context } = setup();
+  const seen = [];
+  context.global.setSync('record', (i) => seen.push(i));
+  await context.eval('for (let i = 0; i < 100; i++) record(i)');
+  assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i));
+  isolate.dispose();
+});

@@ -1,0 +1,260 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const ivm = require('..');
+
+function setup() {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  return { isolate, context };
+}
+
+// Values of every structured-clone type, built in whichever world `make` runs in.
+const SAMPLES = `({
+  primitives: [0, -0, 1.5, NaN, Infinity, -Infinity, 2n ** 100n, -(2n ** 65n), true, false, null, undefined],
+  strings: ['', 'ascii', 'latin1 \\u00e9\\u00ff', 'two-byte \\u4e2d\\u6587 \\ud83d\\ude00', 'lone \\ud800 surrogate \\udc00', 'x'.repeat(100000)],
+  date: new Date(1700000000123),
+  regexp: /a+b*/giu,
+  map: new Map([[1, 'one'], ['two', { deep: [2] }]]),
+  set: new Set([1, 'x', 3n]),
+  sparse: (() => { const a = [1, , 3]; a.length = 6; a.extra = 'prop'; return a; })(),
+  plain: { a: { b: { c: [1, 2, { d: 'e' }] } } },
+  error: new RangeError('bad range'),
+  typeError: new TypeError('bad type'),
+  wrappers: [new Boolean(false), new Number(7), new String('s'), Object(5n)],
+  buffer: new Uint8Array([1, 2, 3, 4]).buffer,
+  views: [
+    new Uint8Array([255, 0]), new Uint8ClampedArray([9]), new Int8Array([-1]), new Uint16Array([65535]),
+    new Int16Array([-2]), new Uint32Array([4e9]), new Int32Array([-5]), new Float32Array([1.5]), new Float64Array([Math.PI]),
+    new BigInt64Array([-(2n ** 63n)]), new BigUint64Array([2n ** 64n - 1n]),
+    new DataView(new Uint8Array([1, 2, 3, 4, 5, 6]).buffer, 2, 3),
+    new Uint16Array(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]).buffer, 2, 2),
+  ],
+})`;
+
+function make() {
+  // eslint-disable-next-line no-eval
+  return (0, eval)(SAMPLES);
+}
+
+function withCycles() {
+  const object = { name: 'root' };
+  object.self = object;
+  object.list = [object, { back: object }];
+  const map = new Map();
+  map.set('map', map);
+  object.map = map;
+  return object;
+}
+
+function checkCycles(value) {
+  assert.equal(value.self, value);
+  assert.equal(value.list[0], value);
+  assert.equal(value.list[1].back, value);
+  assert.equal(value.map.get('map'), value.map);
+}
+
+function checkSamples(copied) {
+  const expected = make();
+  assert.deepStrictEqual(copied.primitives, expected.primitives);
+  assert.ok(Object.is(copied.primitives[1], -0));
+  assert.deepStrictEqual(copied.strings, expected.strings);
+  assert.equal(copied.date.getTime(), expected.date.getTime());
+  assert.ok(copied.date instanceof Date);
+  assert.equal(String(copied.regexp), String(expected.regexp));
+  assert.deepStrictEqual([...copied.map], [...expected.map]);
+  assert.deepStrictEqual([...copied.set], [...expected.set]);
+  assert.equal(copied.sparse.length, 6);
+  assert.equal(1 in copied.sparse, false);
+  assert.equal(copied.sparse[2], 3);
+  assert.equal(copied.sparse.extra, 'prop');
+  assert.deepStrictEqual(copied.plain, expected.plain);
+  assert.ok(copied.error instanceof RangeError);
+  assert.equal(copied.error.message, 'bad range');
+  assert.ok(copied.typeError instanceof TypeError);
+  assert.equal(typeof copied.wrappers[0], 'object');
+  assert.equal(copied.wrappers[0].valueOf(), false);
+  assert.equal(copied.wrappers[1].valueOf(), 7);
+  assert.equal(copied.wrappers[2].valueOf(), 's');
+  assert.equal(copied.wrappers[3].valueOf(), 5n);
+  assert.deepStrictEqual(new Uint8Array(copied.buffer), new Uint8Array([1, 2, 3, 4]));
+  for (let i = 0; i < expected.views.length; i++) {
+    const [got, want] = [copied.views[i], expected.views[i]];
+    assert.equal(Object.prototype.toString.call(got), Object.prototype.toString.call(want));
+    assert.equal(got.byteOffset, want.byteOffset);
+    assert.equal(got.byteLength, want.byteLength);
+    assert.deepStrictEqual(new Uint8Array(got.buffer), new Uint8Array(want.buffer));
+  }
+}
+
+test('every structured-clone type round-trips from Node through an isolate and back', () => {
+  const { isolate, context } = setup();
+  context.global.setSync('value', new ivm.ExternalCopy(make()).copyInto());
+  // Checked inside the isolate too.
+  assert.equal(context.evalSync('value.strings[4] === "lone \\ud800 surrogate \\udc00" && value.map.get("two").deep[0] === 2 && value.views[12].length'), 2);
+  checkSamples(context.evalSync('value', { copy: true }));
+  checkSamples(new ivm.ExternalCopy(make()).copy());
+  isolate.dispose();
+});
+
+test('every structured-clone type round-trips from an isolate to Node and to another isolate', () => {
+  const { isolate, context } = setup();
+  const copy = context.evalSync(SAMPLES, { externalCopy: true });
+  assert.ok(copy instanceof ivm.ExternalCopy);
+  checkSamples(copy.copy());
+  const other = new ivm.Isolate();
+  const otherContext = other.createContextSync();
+  otherContext.global.setSync('value', copy.copyInto());
+  checkSamples(otherContext.evalSync('value', { copy: true }));
+  isolate.dispose();
+  other.dispose();
+});
+
+test('circular structures keep their shape in every direction', () => {
+  const { isolate, context } = setup();
+  checkCycles(new ivm.ExternalCopy(withCycles()).copy());
+  context.global.setSync('value', new ivm.ExternalCopy(withCycles()).copyInto());
+  assert.equal(context.evalSync('value.self === value && value.list[1].back === value && value.map.get("map") === value.map'), true);
+  checkCycles(context.evalSync('value', { copy: true }));
+  isolate.dispose();
+});
+
+test('values that cannot be cloned fail with a TypeError', () => {
+  const { isolate, context } = setup();
+  assert.throws(() => new ivm.ExternalCopy(() => 1), { name: 'TypeError', message: '() => 1 could not be cloned.' });
+  assert.throws(() => new ivm.ExternalCopy({ f() {} }), { name: 'TypeError', message: 'f() {} could not be cloned.' });
+  assert.throws(() => new ivm.ExternalCopy(Symbol('s')), { name: 'TypeError', message: 'Unsupported type' });
+  assert.throws(() => new ivm.ExternalCopy({ s: Symbol('s') }), { name: 'TypeError', message: 'Symbol(s) could not be cloned.' });
+  assert.throws(() => new ivm.ExternalCopy(new WeakMap()), { name: 'TypeError', message: '#<WeakMap> could not be cloned.' });
+  assert.throws(() => context.evalSync('({ f() {} })', { copy: true }), { name: 'TypeError', message: 'f() {} could not be cloned.' });
+  assert.throws(() => context.evalSync('Symbol()', { externalCopy: true }), { name: 'TypeError', message: 'Unsupported type' });
+  assert.throws(() => new ivm.ExternalCopy(), { name: 'TypeError', message: '`ExternalCopy` requires at least 1 parameter' });
+  assert.throws(() => new ivm.ExternalCopy(1, 2), { name: 'TypeError', message: '`ExternalCopy` requires parameter 2 to be an object' });
+  assert.throws(() => new ivm.ExternalCopy({}, { transferList: [1] }), { name: 'TypeError', message: 'Non-ArrayBuffer passed in `transferList`' });
+  isolate.dispose();
+});
+
+test('primitives are copied exactly as they are', () => {
+  for (const value of [1, -0, 'text', true, null, undefined, 12345678901234567890n]) {
+    assert.ok(Object.is(new ivm.ExternalCopy(value).copy(), value));
+  }
+});
+
+test('transferOut moves an ArrayBuffer (the source is detached) and copy() copies it', () => {
+  const buffer = new Uint8Array([7, 8, 9]).buffer;
+  const copy = new ivm.ExternalCopy(buffer, { transferOut: true });
+  assert.equal(buffer.byteLength, 0);
+  const first = copy.copy();
+  const second = copy.copy();
+  assert.deepStrictEqual(new Uint8Array(first), new Uint8Array([7, 8, 9]));
+  assert.notEqual(first, second);
+  new Uint8Array(first)[0] = 1;
+  assert.equal(new Uint8Array(second)[0], 7);
+});
+
+test('transferIn moves the buffer into the receiver and invalidates the copy', () => {
+  const { isolate, context } = setup();
+  const copy = new ivm.ExternalCopy(new Uint8Array([5, 6]).buffer);
+  context.global.setSync('moved', copy.copyInto({ transferIn: true }));
+  assert.equal(context.evalSync('new Uint8Array(moved)[1]'), 6);
+  assert.throws(() => copy.copy(), { name: 'Error', message: 'Array buffer is invalid' });
+  isolate.dispose();
+});
+
+test('transferList moves the listed buffers of a value; views over them survive', () => {
+  const { isolate, context } = setup();
+  const buffer = new Uint8Array([1, 2, 3, 4]).buffer;
+  const copy = new ivm.ExternalCopy({ buffer, view: new Uint8Array(buffer, 1, 2) }, { transferList: [buffer] });
+  assert.equal(buffer.byteLength, 0);
+  const result = copy.copy();
+  assert.deepStrictEqual([...result.view], [2, 3]);
+  assert.equal(result.view.buffer, result.buffer);
+  context.global.setSync('value', copy.copyInto());
+  assert.equal(context.evalSync('value.view.buffer === value.buffer && value.view[1]'), 3);
+  isolate.dispose();
+});
+
+test('isolate code can transfer its own ArrayBuffers', () => {
+  const { isolate, context } = setup();
+  context.global.setSync('ivm', ivm);
+  assert.equal(context.evalSync(`
+    const b = new Uint8Array([9, 8]).buffer;
+    const c = new ivm.ExternalCopy({ b }, { transferList: [b] });
+    b.byteLength + ':' + new Uint8Array(c.copy().b)[0];
+  `), '0:9');
+  const fromIsolate = context.evalSync('new ivm.ExternalCopy(new Uint8Array([4, 2]).buffer, { transferOut: true })');
+  assert.deepStrictEqual(new Uint8Array(fromIsolate.copy()), new Uint8Array([4, 2]));
+  isolate.dispose();
+});
+
+test('a SharedArrayBuffer is shared, not copied, between Node and isolates', () => {
+  const { isolate, context } = setup();
+  const shared = new SharedArrayBuffer(16);
+  const ints = new Int32Array(shared);
+  context.global.setSync('shared', new ivm.ExternalCopy(shared).copyInto());
+  context.evalSync('globalThis.view = new Int32Array(shared); view[0] = 42');
+  assert.equal(ints[0], 42);
+  ints[1] = 7;
+  assert.equal(context.evalSync('view[1]'), 7);
+  // Nested in an object, and through a second isolate.
+  const other = new ivm.Isolate();
+  const otherContext = other.createContextSync();
+  otherContext.global.setSync('wrapped', new ivm.ExternalCopy({ shared }).copyInto());
+  otherContext.evalSync('new Int32Array(wrapped.shared)[2] = 99');
+  assert.equal(ints[2], 99);
+  assert.equal(context.evalSync('view[2]'), 99);
+  // Back to Node it is the same object.
+  assert.equal(context.evalSync('shared', { externalCopy: true }).copy(), shared);
+  // Views over shared memory keep their offset.
+  const view = new ivm.ExternalCopy(new Int32Array(shared, 4, 2)).copy();
+  assert.equal(view.buffer, shared);
+  assert.equal(view.byteOffset, 4);
+  isolate.dispose();
+  other.dispose();
+});
+
+test('isolated-vm objects nested in a copy arrive as working objects', () => {
+  const { isolate, context } = setup();
+  const data = new ivm.ExternalCopy({ isolate, context, global: context.global });
+  const copied = data.copy();
+  assert.ok(copied.isolate instanceof ivm.Isolate);
+  assert.equal(copied.context.evalSync('6 * 7'), 42);
+  assert.ok(copied.global instanceof ivm.Reference);
+  context.global.setSync('ivm', ivm);
+  context.global.setSync('data', data.copyInto());
+  assert.equal(context.evalSync('data.context instanceof ivm.Context && data.global.typeof'), 'object');
+  isolate.dispose();
+});
+
+test('totalExternalSize counts live copies; release() drops this handle', () => {
+  const before = ivm.ExternalCopy.totalExternalSize;
+  const copy = new ivm.ExternalCopy(new ArrayBuffer(1024 * 1024));
+  assert.ok(ivm.ExternalCopy.totalExternalSize >= before + 1024 * 1024);
+  copy.release();
+  assert.throws(() => copy.copy(), { name: 'Error', message: 'Copy has been released' });
+  assert.throws(() => copy.copyInto(), { name: 'Error', message: 'Copy has been released' });
+  assert.throws(() => copy.release(), { name: 'Error', message: 'Copy has been released' });
+  const other = new ivm.ExternalCopy('abc');
+  assert.equal(other.copy({ release: true }), 'abc');
+  assert.throws(() => other.copy(), { name: 'Error', message: 'Copy has been released' });
+});
+
+test('the result of copyInto() can only be used once', () => {
+  const { isolate, context } = setup();
+  const into = new ivm.ExternalCopy({ a: 1 }).copyInto();
+  context.global.setSync('first', into);
+  assert.throws(() => context.global.setSync('second', into), { name: 'Error', message: 'The return value of `copyInto()` should only be used once' });
+  isolate.dispose();
+});
+
+test('copies are independent of their source', () => {
+  const { isolate, context } = setup();
+  const source = { list: [1] };
+  const copy = new ivm.ExternalCopy(source);
+  source.list.push(2);
+  assert.deepStrictEqual(copy.copy(), { list: [1] });
+  context.global.setSync('x', copy.copyInto());
+  context.evalSync('x.list.push(3)');
+  assert.deepStrictEqual(copy.copy(), { list: [1] });
+  isolate.dispose();
+});
