@@ -31,20 +31,36 @@ function round(n) {
 }
 
 // Runs `batch` (which performs `count` operations) several times; returns per-operation medians.
-async function measure(count, batch) {
-  await batch(); // warm-up
+// `prepare`, when given, runs untimed before each batch and its result is passed to it.
+async function measure(count, batch, prepare = () => undefined) {
+  await batch(await prepare()); // warm-up
   const walls = [];
   const cpus = [];
   for (let i = 0; i < batches; i++) {
+    const input = await prepare();
     const cpu = process.cpuUsage();
     const start = performance.now();
-    await batch();
+    await batch(input);
     const wall = performance.now() - start;
     const used = process.cpuUsage(cpu);
     walls.push((wall * 1000) / count);
     cpus.push((used.user + used.system) / count);
   }
   return { wall_us: round(median(walls)), cpu_us: round(median(cpus)) };
+}
+
+// Moves freshly allocated buffers into an isolate (allocation is not timed).
+async function transferBuffer(size) {
+  const isolate = new ivm.Isolate({ memoryLimit: 1024 });
+  const context = isolate.createContextSync();
+  const count = 10;
+  const result = await measure(count, (buffers) => {
+    for (const buffer of buffers) {
+      context.global.setSync('buffer', new ivm.ExternalCopy(buffer, { transferOut: true }).copyInto({ transferIn: true }));
+    }
+  }, () => Array.from({ length: count }, () => new ArrayBuffer(size)));
+  isolate.dispose();
+  return result;
 }
 
 const cases = {
@@ -105,6 +121,64 @@ const cases = {
     const result = await measure(1000, () => Promise.all(Array.from({ length: 1000 }, (_, i) => contexts[i % 4].eval('1+1'))));
     isolates.forEach((isolate) => isolate.dispose());
     return result;
+  },
+
+  async 'Reference.applySync round trip'() {
+    const isolate = new ivm.Isolate();
+    const context = isolate.createContextSync();
+    const fn = context.evalSync('(function (a) { return a + 1 })', { reference: true });
+    const result = await measure(10000, () => {
+      for (let i = 0; i < 10000; i++) {
+        fn.applySync(undefined, [i]);
+      }
+    });
+    isolate.dispose();
+    return result;
+  },
+
+  async 'host callback x100000 from isolate code (per call)'() {
+    const isolate = new ivm.Isolate();
+    const context = isolate.createContextSync();
+    let sum = 0;
+    context.global.setSync('host', (x) => {
+      sum += x;
+    });
+    const result = await measure(100000, () => {
+      context.evalSync('for (let i = 0; i < 100000; i++) host(i)');
+    });
+    isolate.dispose();
+    return result;
+  },
+
+  async 'ExternalCopy of a 1 MB object graph into an isolate and back'() {
+    const graph = Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b', 'c'], nested: { value: i * 1.5, flag: i % 2 === 0 } }));
+    const isolate = new ivm.Isolate();
+    const context = isolate.createContextSync();
+    const result = await measure(1, () => {
+      context.global.setSync('graph', new ivm.ExternalCopy(graph).copyInto());
+      context.evalSync('graph', { copy: true });
+    });
+    isolate.dispose();
+    return result;
+  },
+
+  async '16 MB ArrayBuffer into an isolate, copied'() {
+    const isolate = new ivm.Isolate();
+    const context = isolate.createContextSync();
+    const buffer = new ArrayBuffer(16 * 1024 * 1024);
+    const result = await measure(1, () => {
+      context.global.setSync('buffer', new ivm.ExternalCopy(buffer).copyInto());
+    });
+    isolate.dispose();
+    return result;
+  },
+
+  async '16 MB ArrayBuffer into an isolate, transferred'() {
+    return transferBuffer(16 * 1024 * 1024);
+  },
+
+  async '64 KB ArrayBuffer into an isolate, transferred'() {
+    return transferBuffer(64 * 1024);
   },
 
   async 'two 300 ms loops on two isolates (wall ms)'() {

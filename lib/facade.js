@@ -15,13 +15,19 @@
 // by the binding, that cannot be forged from JavaScript.
 
 module.exports = function createIsolatedVm(binding, options = {}) {
-  const { defineProperty, freeze, create, getPrototypeOf } = Object;
-  const WeakRefCtor = WeakRef;
+  const { defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object;
+  // Instances of every class are built on this base: a plain class, or (for `unclonable`)
+  // one whose instances are WeakRefs underneath, which Node's serializer refuses.
   const unclonableTarget = {};
-  // A new, uninitialized instance of a class.
-  const instantiate = options.unclonable
-    ? (ctor) => Reflect.construct(WeakRefCtor, [unclonableTarget], ctor)
-    : (ctor) => create(ctor.prototype);
+  const Base = options.unclonable
+    ? class extends WeakRef {
+      constructor() {
+        super(unclonableTarget);
+      }
+    }
+    : class {};
+  // Marks an internal construction (by the binding's factory): no public initialization.
+  const INTERNAL = Symbol('internal');
   const isArray = Array.isArray;
   const isInteger = Number.isInteger;
   const WeakMapCtor = WeakMap;
@@ -179,9 +185,25 @@ module.exports = function createIsolatedVm(binding, options = {}) {
 
   // --- Classes ----------------------------------------------------------------------------------
 
+  // For each class, a function making an instance without public initialization.
+  const instantiators = new Map();
+
   // Defines a class the way isolated-vm's native classes behave: the constructor must be called
   // with `new` (or cannot be called at all), prototypes are frozen, and so are instances.
+  //
+  // The public constructor is a function (for isolated-vm's messages); instances come from an
+  // internal class sharing its prototype (constructing a class is much faster than
+  // `Reflect.construct`). The prototype chain skips the base: instances are plain to users.
   function defineClass(name, construct, members, statics) {
+    const Impl = class extends Base {
+      constructor(args) {
+        super();
+        if (args !== INTERNAL) {
+          construct(this, args);
+        }
+        freeze(this);
+      }
+    };
     const ctor = {
       [name]: function (...args) {
         if (new.target === undefined) {
@@ -190,13 +212,15 @@ module.exports = function createIsolatedVm(binding, options = {}) {
         if (construct === undefined) {
           throw new TypeErrorCtor('Illegal constructor');
         }
-        const instance = instantiate(new.target);
-        construct(instance, args);
-        return freeze(instance);
+        return new Impl(args);
       },
     }[name];
     defineProperty(ctor, 'length', { value: construct === undefined ? 0 : construct.length });
-    const prototype = ctor.prototype;
+    const prototype = Impl.prototype;
+    setPrototypeOf(prototype, Object.prototype);
+    defineProperty(prototype, 'constructor', { value: ctor, writable: true, configurable: true });
+    ctor.prototype = prototype;
+    instantiators.set(ctor, () => new Impl(INTERNAL));
     for (const key of Object.keys(members)) {
       const descriptor = Object.getOwnPropertyDescriptor(members, key);
       descriptor.enumerable = false;
@@ -445,6 +469,7 @@ module.exports = function createIsolatedVm(binding, options = {}) {
   // The binding creates instances of these classes (results, transferred objects) through this
   // factory, in the order of its `Kind` enumeration.
   const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto];
-  binding.setup((kind) => instantiate(classes[kind]), ivm, options.facadeFile);
+  const makers = classes.map((ctor) => instantiators.get(ctor));
+  binding.setup((kind) => makers[kind](), ivm, options.facadeFile);
   return freeze(ivm);
 };

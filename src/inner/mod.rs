@@ -60,7 +60,6 @@ pub fn facade_for<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> 
   let object = factory.call(scope, undefined, &[kind]).ok_or(Error::Pending)?;
   let object = v8::Local::<v8::Object>::try_from(object).map_err(|_| Error::generic("isolated-vm: bad facade factory"))?;
   bind(scope, object, handle)?;
-  object.set_integrity_level(scope, v8::IntegrityLevel::Frozen);
   Ok(object.into())
 }
 

@@ -59,7 +59,5 @@ pub fn create(napi: Napi, value: Transferable) -> Result<Value> {
   let kind = napi.number(kind as f64)?;
   let object = napi.call(napi.undefined()?, factory, &[kind])?;
   bind(napi, object, handle)?;
-  // Instances are frozen, as isolated-vm's are (the public constructors freeze theirs).
-  call!(napi, napi_object_freeze(object))?;
   Ok(object)
 }

@@ -120,12 +120,12 @@ pub fn run_sync(work: Work) -> Result<Transferable> {
 pub fn run_sync_on_node<R: Send + 'static>(env: &Arc<NodeEnv>, work: Box<dyn FnOnce(Napi) -> Result<R> + Send>) -> Result<R> {
   if env.is_current_thread() {
     let napi = env.napi().ok_or_else(NodeEnv::gone_error)?;
-    let result = work(napi);
     // Called from Node itself, an exception thrown by Node code stays pending as it is; called
-    // from isolate code (running on this thread), it is taken and flattened to cross over.
+    // from isolate code (running on this thread), it is taken and flattened to cross over, and
+    // the time spent in Node is not the isolate's CPU time.
     return match executor::current() {
-      None => result,
-      Some(_) => result.map_err(|error| node_convert::take_thrown(napi, error)),
+      None => work(napi),
+      Some(core) => core.clock.pause_cpu(|| work(napi)).map_err(|error| node_convert::take_thrown(napi, error)),
     };
   }
   let (sender, receiver) = crossbeam_channel::bounded(1);
@@ -136,25 +136,8 @@ pub fn run_sync_on_node<R: Send + 'static>(env: &Arc<NodeEnv>, work: Box<dyn FnO
     };
     let _ = sender.send(result);
   }));
-  executor::suspend_current(|| scheduler::blocking(|| wait_serving(&receiver)))
+  executor::suspend_current(|| scheduler::blocking(|| receiver.recv()))
     .unwrap_or_else(|_| Err(NodeEnv::gone_error()))
-}
-
-/// Waits for an answer. A Node thread keeps serving its own inbox meanwhile: the other side
-/// may be another Node thread waiting on this one.
-fn wait_serving<T>(receiver: &crossbeam_channel::Receiver<T>) -> std::result::Result<T, crossbeam_channel::RecvError> {
-  let Some(own) = NodeEnv::current() else { return receiver.recv() };
-  loop {
-    match receiver.recv_timeout(std::time::Duration::from_millis(1)) {
-      Ok(value) => return Ok(value),
-      Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Err(crossbeam_channel::RecvError),
-      Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-        if let Some(napi) = own.napi() {
-          own.drain(napi);
-        }
-      }
-    }
-  }
 }
 
 /// Queues work; `done` receives its result (or the error that it could not run).
