@@ -16,16 +16,17 @@
 
 module.exports = function createIsolatedVm(binding, options = {}) {
   const { defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object;
-  // Instances of every class are built on this base: a plain class, or (for `unclonable`)
-  // one whose instances are WeakRefs underneath, which Node's serializer refuses.
+  // Instances of every class are built on a base: inside isolates the binding's, which gives them
+  // the internal field holding their native state; in Node (`unclonable`) one whose instances are
+  // WeakRefs underneath, which Node's serializer refuses.
   const unclonableTarget = {};
-  const Base = options.unclonable
+  const Base = binding.Base ?? (options.unclonable
     ? class extends WeakRef {
       constructor() {
         super(unclonableTarget);
       }
     }
-    : class {};
+    : class {});
   // Marks an internal construction (by the binding's factory): no public initialization.
   const INTERNAL = Symbol('internal');
   const isArray = Array.isArray;

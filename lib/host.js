@@ -24,13 +24,6 @@ function viewName(view) {
   return types.isDataView(view) ? 'DataView' : view[Symbol.toStringTag];
 }
 
-// Moves an ArrayBuffer's memory to a new ArrayBuffer only we hold; the original is detached.
-function detach(buffer) {
-  if (buffer.detached === true || (buffer.byteLength === 0 && buffer.detached === undefined && isDetached(buffer))) {
-    throw new Error('Array buffer is invalid');
-  }
-  return structuredClone(buffer, { transfer: [buffer] });
-}
 
 function isDetached(buffer) {
   try {
@@ -80,7 +73,16 @@ class HostDeserializer extends v8.Deserializer {
   }
 }
 
-module.exports = function createHost(isHandle) {
+module.exports = function createHost(isHandle, isExternal) {
+  // Moves an ArrayBuffer's memory to a new ArrayBuffer only we hold; the original is detached.
+  // Buffers over memory of ours are left as they are: the native side takes them back itself.
+  function detach(buffer) {
+    if (buffer.detached === true || (buffer.byteLength === 0 && buffer.detached === undefined && isDetached(buffer))) {
+      throw new Error('Array buffer is invalid');
+    }
+    return isExternal(buffer) ? buffer : structuredClone(buffer, { transfer: [buffer] });
+  }
+
   // A placeholder host object: made by Node's own serializer class, which has internal fields.
   function placeholder() {
     return Reflect.construct(v8.Serializer, [], Object);

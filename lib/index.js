@@ -5,5 +5,5 @@ const binding = require('./binding');
 const createIsolatedVm = require('./facade');
 const createHost = require('./host');
 
-binding.setupHost(createHost(binding.isHandle));
+binding.setupHost(createHost(binding.isHandle, binding.isExternal));
 module.exports = createIsolatedVm(binding, { facadeFile: require.resolve('./facade'), unclonable: true });

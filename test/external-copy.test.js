@@ -258,3 +258,17 @@ test('copies are independent of their source', () => {
   assert.deepStrictEqual(copy.copy(), { list: [1] });
   isolate.dispose();
 });
+
+test('a buffer moved out of an isolate and back moves its memory, not a copy', () => {
+  const { isolate, context } = setup();
+  context.global.setSync('ivm', ivm);
+  const out = context.evalSync('globalThis.original = new Uint8Array([1, 2, 3]).buffer; new ivm.ExternalCopy(original, { transferOut: true })');
+  assert.equal(context.evalSync('original.byteLength'), 0);
+  const inNode = out.copy({ transferIn: true });
+  assert.deepStrictEqual(new Uint8Array(inNode), new Uint8Array([1, 2, 3]));
+  new Uint8Array(inNode)[0] = 9;
+  context.global.setSync('back', new ivm.ExternalCopy(inNode, { transferOut: true }).copyInto({ transferIn: true }));
+  assert.equal(inNode.byteLength, 0);
+  assert.equal(context.evalSync('new Uint8Array(back).join()'), '9,2,3');
+  isolate.dispose();
+});

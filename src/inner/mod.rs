@@ -3,8 +3,11 @@
 //! Isolate code gets the same classes as Node: lib/facade.js runs in the context over a binding
 //! made of V8 functions with the names of `api::FUNCTIONS`. It is set up the first time a
 //! context needs it (an isolated-vm object or the module itself is passed in) and kept on the
-//! context's global object under private keys, invisible to JavaScript. An instance's native
-//! `Handle` is kept the same way, boxed so that the isolate's garbage collector frees it.
+//! context's global object under private keys, invisible to JavaScript.
+//!
+//! Instances derive from `binding.Base`, an API constructor whose instances have one internal
+//! field: it holds the native `Handle` (boxed, so that the isolate's garbage collector frees
+//! it), and makes instances host objects to V8's serializer.
 
 pub mod front;
 
@@ -26,20 +29,31 @@ fn private<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8
 /// The handle of a facade object of the current isolate, or `None` for any other value.
 pub fn facade_handle(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>) -> Result<Option<Arc<Handle>>> {
   let Ok(object) = v8::Local::<v8::Object>::try_from(value) else { return Ok(None) };
-  let key = private(scope, "isolated-vm:handle");
-  let Some(holder) = object.get_private(scope, key) else { return Ok(None) };
-  Ok(v8::Local::<v8::ArrayBuffer>::try_from(holder).ok().and_then(native_box::get::<Arc<Handle>>))
+  if object.internal_field_count() == 0 {
+    return Ok(lib_handle(scope, object));
+  }
+  let holder = object.get_internal_field(scope, 0).and_then(|field| v8::Local::<v8::Value>::try_from(field).ok());
+  Ok(holder.and_then(|holder| v8::Local::<v8::ArrayBuffer>::try_from(holder).ok()).and_then(native_box::get::<Arc<Handle>>))
 }
 
 /// Attaches `handle` to a facade object of the current isolate.
 pub fn bind(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, handle: Handle) -> Result<()> {
+  if object.internal_field_count() == 0 {
+    return Err(crate::handle::illegal());
+  }
   if facade_handle(scope, object.into())?.is_some() {
     return Err(Error::type_error("Object is already an isolated-vm object"));
   }
-  let key = private(scope, "isolated-vm:handle");
   let holder = native_box::wrap(scope, Arc::new(handle));
-  object.set_private(scope, key, holder.into());
+  object.set_internal_field(0, holder.into());
   Ok(())
+}
+
+/// The constructor facade instances derive from: instances get one internal field.
+fn base_constructor<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Function>> {
+  let template = v8::FunctionTemplate::new(scope, |_: &mut v8::PinScope, _: v8::FunctionCallbackArguments, _: v8::ReturnValue| {});
+  template.instance_template(scope).set_internal_field_count(1);
+  template.get_function(scope).ok_or(Error::Pending)
 }
 
 /// A facade instance of the current context for a transferred isolated-vm object (or the
@@ -116,6 +130,9 @@ fn binding<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Obj
   let setup = v8::Function::new(scope, setup).ok_or(Error::Pending)?;
   let key = v8conv::string_to_v8(scope, "setup")?;
   binding.set(scope, key.into(), setup.into());
+  let base = base_constructor(scope)?;
+  let key = v8conv::string_to_v8(scope, "Base")?;
+  binding.set(scope, key.into(), base.into());
   Ok(binding)
 }
 
@@ -145,9 +162,16 @@ fn setup<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
   global.set_private(scope, factory_key, args.get(0));
   let lib_key = private(scope, "isolated-vm:lib");
   global.set_private(scope, lib_key, args.get(1));
+  let key = private(scope, "isolated-vm:lib-handle");
+  let holder = native_box::wrap(scope, Arc::new(Handle::Lib));
   if let Ok(lib) = v8::Local::<v8::Object>::try_from(args.get(1)) {
-    if let Err(error) = bind(scope, lib, Handle::Lib) {
-      v8conv::throw(scope, error);
-    }
+    lib.set_private(scope, key, holder.into());
   }
+}
+
+/// The handle of the module object of the current isolate, if `value` is it.
+fn lib_handle(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>) -> Option<Arc<Handle>> {
+  let key = private(scope, "isolated-vm:lib-handle");
+  let holder = object.get_private(scope, key)?;
+  v8::Local::<v8::ArrayBuffer>::try_from(holder).ok().and_then(native_box::get::<Arc<Handle>>)
 }

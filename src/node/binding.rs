@@ -23,7 +23,9 @@ pub fn init(napi: Napi, exports: sys::napi_value) -> Result<()> {
   let setup_host = napi.function("setupHost", Some(setup_host), null_mut())?;
   napi.set_named(exports, "setupHost", setup_host)?;
   let is_handle = napi.function("isHandle", Some(is_handle), null_mut())?;
-  napi.set_named(exports, "isHandle", is_handle)
+  napi.set_named(exports, "isHandle", is_handle)?;
+  let is_external = napi.function("isExternal", Some(is_external), null_mut())?;
+  napi.set_named(exports, "isExternal", is_external)
 }
 
 /// Reads the first arguments of a Node-only binding function.
@@ -89,6 +91,16 @@ unsafe extern "C" fn setup(env: sys::napi_env, info: sys::napi_callback_info) ->
     state.lib = Some(lib);
     state.facade_file = facade_file;
     napi.undefined()
+  });
+  finish(napi, result)
+}
+
+/// `binding.isExternal(arrayBuffer)`: whether an ArrayBuffer's memory is ours (see node::copy).
+unsafe extern "C" fn is_external(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+  let napi = Napi(env);
+  let result = catch_panic(|| {
+    let [value] = arguments::<1>(napi, info)?;
+    napi.boolean(super::copy::is_external(napi, value)?)
   });
   finish(napi, result)
 }

@@ -3,9 +3,10 @@
 //! The serializing itself happens in JavaScript, with Node's own V8 (lib/host.js); this side
 //! turns its tuples into `CopyData` and back.
 
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr::null_mut;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use napi::sys;
 use parking_lot::Mutex;
@@ -53,10 +54,43 @@ fn env() -> Result<Arc<NodeEnv>> {
   NodeEnv::current().ok_or_else(NodeEnv::gone_error)
 }
 
-/// Memory of a Node ArrayBuffer we hold (moved to us, so nobody else can reach it).
+/// Memory of a Node ArrayBuffer being moved: one of ours goes back to us (it is detached here),
+/// any other was moved by lib/host.js to a Node ArrayBuffer nobody else can reach.
 fn moved_bytes(napi: Napi, buffer: Value) -> Result<Bytes> {
+  if let Some(bytes) = take_external(napi, buffer)? {
+    return Ok(bytes);
+  }
   let (data, len) = arraybuffer_info(napi, buffer)?;
   Ok(Bytes::Node { owner: NodeRef::new(napi, &env()?, buffer)?, data: Pointer(data), len })
+}
+
+/// Node ArrayBuffers over memory we hold (see `buffer_to_napi`), by address. Node does not
+/// transfer such buffers (it copies them), so moving one back takes the memory back directly.
+fn externals() -> &'static Mutex<HashMap<usize, usize>> {
+  static EXTERNALS: OnceLock<Mutex<HashMap<usize, usize>>> = OnceLock::new();
+  EXTERNALS.get_or_init(Default::default)
+}
+
+/// What an external Node ArrayBuffer keeps alive; emptied when its memory is taken back.
+type ExternalHolder = Mutex<Option<Bytes>>;
+
+/// Whether `buffer` is a Node ArrayBuffer over memory we hold.
+pub fn is_external(napi: Napi, buffer: Value) -> Result<bool> {
+  let (data, len) = arraybuffer_info(napi, buffer)?;
+  Ok(len > 0 && externals().lock().contains_key(&(data as usize)))
+}
+
+fn take_external(napi: Napi, buffer: Value) -> Result<Option<Bytes>> {
+  let (data, len) = arraybuffer_info(napi, buffer)?;
+  if len == 0 {
+    return Ok(None);
+  }
+  let Some(holder) = externals().lock().get(&(data as usize)).copied() else { return Ok(None) };
+  let bytes = unsafe { &*(holder as *const ExternalHolder) }.lock().take();
+  if bytes.is_some() {
+    call!(napi, napi_detach_arraybuffer(buffer))?;
+  }
+  Ok(bytes)
 }
 
 fn copied_bytes(napi: Napi, buffer: Value) -> Result<Bytes> {
@@ -142,15 +176,25 @@ fn buffer_to_napi(napi: Napi, bytes: Bytes) -> Result<Value> {
     }
   }
   let len = bytes.len();
+  if len == 0 {
+    return copy_to_napi(napi, &bytes);
+  }
   let data = bytes.as_slice().as_ptr() as *mut c_void;
-  let holder = Box::into_raw(Box::new(bytes));
-  napi.create_external_arraybuffer(data, len, Some(release_bytes), holder.cast()).inspect_err(|_| {
+  let holder: *mut ExternalHolder = Box::into_raw(Box::new(Mutex::new(Some(bytes))));
+  externals().lock().insert(data as usize, holder as usize);
+  napi.create_external_arraybuffer(data, len, Some(release_external), holder.cast()).inspect_err(|_| {
+    externals().lock().remove(&(data as usize));
     drop(unsafe { Box::from_raw(holder) });
   })
 }
 
-unsafe extern "C" fn release_bytes(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
-  drop(unsafe { Box::from_raw(hint as *mut Bytes) });
+unsafe extern "C" fn release_external(_env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
+  let mut map = externals().lock();
+  if map.get(&(data as usize)) == Some(&(hint as usize)) {
+    map.remove(&(data as usize));
+  }
+  drop(map);
+  drop(unsafe { Box::from_raw(hint as *mut ExternalHolder) });
 }
 
 /// A new Node ArrayBuffer holding a copy of these bytes.

@@ -28,13 +28,8 @@ impl v8::ValueSerializerImpl for SerializerDelegate {
     scope.throw_exception(error);
   }
 
-  fn has_custom_host_object(&self, _isolate: &v8::Isolate) -> bool {
-    true
-  }
-
-  fn is_host_object<'s>(&self, scope: &mut v8::PinScope<'s, '_>, object: v8::Local<'s, v8::Object>) -> Option<bool> {
-    Some(matches!(crate::inner::facade_handle(scope, object.into()), Ok(Some(_))))
-  }
+  // Host objects are V8's default: objects with internal fields, which only isolated-vm's
+  // objects have in our isolates (see inner).
 
   fn write_host_object<'s>(
     &self,
