@@ -17,7 +17,7 @@ const option = (name) => {
   return index === -1 ? undefined : args.splice(index, 2)[1];
 };
 const only = option('--only')?.split(',');
-const batches = Number(option('--batches') ?? 7);
+const batches = Number(option('--batches') ?? 9);
 const target = args[0] ? path.resolve(args[0]) : path.join(__dirname, '..');
 const ivm = require(target);
 
@@ -67,6 +67,42 @@ async function transferBuffer(size) {
     throw new Error('the buffer was not moved');
   }
   isolate.dispose();
+  return result;
+}
+
+// About 200 KB of code shaped like a bundle: many small functions and some top-level data.
+function bundle() {
+  const parts = [];
+  for (let i = 0; parts.join('').length < 200 * 1024; i++) {
+    parts.push(`function helper${i}(items, options) {
+  const result = [];
+  for (const item of items) {
+    if (item && typeof item === 'object' && item.id % ${i + 2} === 0) {
+      result.push({ ...item, label: options.prefix + String(item.id), rank: ${i} });
+    } else if (Array.isArray(item)) {
+      result.push(item.map((x) => x * ${i + 1}).filter(Boolean));
+    }
+  }
+  return result.sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
+}
+exportsTable['helper${i}'] = helper${i};
+`);
+  }
+  return `const exportsTable = {};\n${parts.join('')}Object.keys(exportsTable).length;`;
+}
+
+// Compiles `code` once per batch in a fresh isolate (V8 caches compilations per isolate). The
+// isolate compiles a tiny script first, untimed: this package creates an isolate's default
+// context on first use, the original in its constructor.
+async function compileInFreshIsolates(code, options) {
+  const isolates = [];
+  const result = await measure(1, (isolate) => isolate.compileScriptSync(code, options), () => {
+    const isolate = new ivm.Isolate();
+    isolate.compileScriptSync('0');
+    isolates.push(isolate);
+    return isolate;
+  });
+  isolates.forEach((isolate) => isolate.dispose());
   return result;
 }
 
@@ -186,6 +222,42 @@ const cases = {
 
   async '64 KB ArrayBuffer into an isolate and back, transferred'() {
     return transferBuffer(64 * 1024);
+  },
+
+  async '200 KB script, compileScriptSync cold'() {
+    return compileInFreshIsolates(bundle());
+  },
+
+  async '200 KB script, compileScriptSync with cachedData'() {
+    const code = bundle();
+    const producer = new ivm.Isolate();
+    const { cachedData } = producer.compileScriptSync(code, { produceCachedData: true });
+    producer.dispose();
+    return compileInFreshIsolates(code, { cachedData });
+  },
+
+  async '50-module graph, instantiate + evaluate'() {
+    const isolate = new ivm.Isolate();
+    // Module i imports the two before it, so the graph shares dependencies.
+    const source = (i) => {
+      const imports = [i - 1, i - 2].filter((j) => j >= 0);
+      return `${imports.map((j) => `import { value as v${j} } from 'm${j}';`).join('\n')}
+export const value = ${i} + ${imports.map((j) => `v${j}`).join(' + ') || 0};`;
+    };
+    const result = await measure(1, async ({ context, modules }) => {
+      const root = modules.get('m49');
+      await root.instantiate(context, (specifier) => modules.get(specifier));
+      await root.evaluate();
+    }, async () => {
+      const context = await isolate.createContext();
+      const modules = new Map();
+      for (let i = 0; i < 50; i++) {
+        modules.set(`m${i}`, isolate.compileModuleSync(source(i)));
+      }
+      return { context, modules };
+    });
+    isolate.dispose();
+    return result;
   },
 
   async 'two 300 ms loops on two isolates (wall ms)'() {

@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 
 use crate::error::{msg, Error, Result};
 use crate::isolate::IsolateCore;
+use crate::ops::module::ModuleData;
 use crate::transfer::{CallbackData, ContextData, CopyData, RefData, ScriptData, Transferable};
 
 /// The facade classes, in the order the facade's factory expects them.
@@ -23,6 +24,7 @@ pub enum Kind {
   Callback = 5,
   ExternalCopy = 6,
   CopyInto = 7,
+  Module = 8,
 }
 
 /// Data that `release()` drops. Reading it after release fails with the class's message.
@@ -54,6 +56,7 @@ pub enum Handle {
   Isolate(Arc<IsolateCore>),
   Context(Releasable<ContextData>),
   Script(Releasable<ScriptData>),
+  Module(Releasable<ModuleData>),
   Reference(Releasable<RefData>),
   /// The result of `derefInto()`, usable once.
   Dereference(Releasable<RefData>),
@@ -71,6 +74,7 @@ impl Handle {
       Handle::Isolate(_) => Kind::Isolate,
       Handle::Context(_) => Kind::Context,
       Handle::Script(_) => Kind::Script,
+      Handle::Module(_) => Kind::Module,
       Handle::Reference(_) => Kind::Reference,
       Handle::Dereference(_) => Kind::Dereference,
       Handle::Callback(_) => Kind::Callback,
@@ -86,6 +90,7 @@ impl Handle {
       Transferable::Isolate(core) => Handle::Isolate(core.clone()),
       Transferable::Context(data) => Handle::Context(Releasable::new(data.clone(), msg::CONTEXT_RELEASED)),
       Transferable::Script(data) => Handle::Script(Releasable::new(data.clone(), msg::SCRIPT_RELEASED)),
+      Transferable::Module(data) => Handle::Module(Releasable::new(data.clone(), msg::MODULE_RELEASED)),
       Transferable::Reference(data) => Handle::Reference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::DereferenceHandle(data) => Handle::Dereference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::ExternalCopy(data) => Handle::ExternalCopy(Releasable::new(data.clone(), msg::COPY_RELEASED)),
@@ -102,6 +107,7 @@ impl Handle {
       Handle::Isolate(core) => Transferable::Isolate(core.clone()),
       Handle::Context(data) => Transferable::Context(data.get()?),
       Handle::Script(data) => Transferable::Script(data.get()?),
+      Handle::Module(data) => Transferable::Module(data.get()?),
       Handle::Reference(data) => Transferable::Reference(data.get()?),
       Handle::Dereference(data) => Transferable::Dereference(
         data.release().ok_or_else(|| Error::generic("The return value of `derefInto()` should only be used once"))?,
@@ -131,6 +137,18 @@ impl Handle {
   pub fn script(&self) -> Result<&Releasable<ScriptData>> {
     match self {
       Handle::Script(data) => Ok(data),
+      _ => Err(illegal()),
+    }
+  }
+  pub fn module(&self) -> Result<Arc<ModuleData>> {
+    match self {
+      Handle::Module(data) => data.get(),
+      _ => Err(illegal()),
+    }
+  }
+  pub fn module_releasable(&self) -> Result<&Releasable<ModuleData>> {
+    match self {
+      Handle::Module(data) => Ok(data),
       _ => Err(illegal()),
     }
   }

@@ -20,7 +20,7 @@ pub fn eval(front: &mut dyn Front) -> Result<()> {
   let mode = Mode::from_number(front.number(1)?);
   run(front, mode, |front| {
     let context = front.handle(0)?.context()?;
-    let source = script_source(front, 2, 4)?;
+    let source = script_source(front, 2, 4, None)?;
     let timeout = front.number(3)? as u32;
     let transfer = TransferOptions::from_bits(front.number(7)? as u32);
     Ok(ops::context::eval(context, source, timeout, transfer))
@@ -33,7 +33,7 @@ pub fn eval_closure(front: &mut dyn Front) -> Result<()> {
   let mode = Mode::from_number(front.number(1)?);
   run(front, mode, |front| {
     let context = front.handle(0)?.context()?;
-    let source = script_source(front, 2, 5)?;
+    let source = script_source(front, 2, 5, None)?;
     let arguments_transfer = TransferOptions::from_bits(front.number(8)? as u32);
     let arguments = front.transferable_list(3, arguments_transfer)?;
     let timeout = front.number(4)? as u32;

@@ -37,13 +37,14 @@ pub fn is_disposed(front: &mut dyn Front) -> Result<()> {
   front.ret(Transferable::Bool(disposed))
 }
 
-/// `isolateCompileScript(isolate, mode, code, filename, lineOffset, columnOffset)`
+/// `isolateCompileScript(isolate, mode, code, filename, lineOffset, columnOffset, cachedData,
+/// produceCachedData)`: `[script, cachedData, cachedDataRejected]`.
 pub fn compile_script(front: &mut dyn Front) -> Result<()> {
   let mode = Mode::from_number(front.number(1)?);
   run(front, mode, |front| {
     let handle = front.handle(0)?;
     let core = handle.isolate()?;
-    let source = script_source(front, 2, 3)?;
+    let source = script_source(front, 2, 3, Some(6))?;
     Ok(ops::isolate::compile_script(core, source))
   })
 }

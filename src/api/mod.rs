@@ -7,12 +7,15 @@ pub mod context;
 pub mod external_copy;
 pub mod front;
 pub mod isolate;
+pub mod module;
 pub mod reference;
 pub mod script;
 
 use front::Front;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::ops::code_cache::GivenCache;
+use crate::ops::source::ScriptSource;
 use crate::ops::{dispatch, Mode, Work};
 
 pub type BindingFn = fn(&mut dyn Front) -> Result<()>;
@@ -32,6 +35,15 @@ pub static FUNCTIONS: &[(&str, BindingFn)] = &[
   ("contextEval", context::eval),
   ("contextEvalClosure", context::eval_closure),
   ("contextRelease", context::release),
+  ("isolateCompileModule", module::compile),
+  ("moduleDependencySpecifiers", module::dependency_specifiers),
+  ("moduleId", module::id),
+  ("moduleIsInstantiated", module::is_instantiated),
+  ("moduleFilename", module::filename),
+  ("moduleInstantiate", module::instantiate),
+  ("moduleEvaluate", module::evaluate),
+  ("moduleNamespace", module::namespace),
+  ("moduleRelease", module::release),
   ("scriptRun", script::run_script),
   ("scriptRelease", script::release),
   ("referenceNew", reference::new),
@@ -65,12 +77,31 @@ pub fn run(front: &mut dyn Front, mode: Mode, prepare: impl FnOnce(&mut dyn Fron
   }
 }
 
-/// Reads the script origin arguments `filename, lineOffset, columnOffset` at `index`.
-pub fn script_source(front: &mut dyn Front, code: usize, origin: usize) -> Result<crate::ops::source::ScriptSource> {
-  Ok(crate::ops::source::ScriptSource {
+/// Reads the code at `code`, the script origin arguments `filename, lineOffset, columnOffset`
+/// at `origin`, and (when given) the code cache arguments `cachedData, produceCachedData` at
+/// `cache`.
+pub fn script_source(front: &mut dyn Front, code: usize, origin: usize, cache: Option<usize>) -> Result<ScriptSource> {
+  let (cached_data, produce_cached_data) = match cache {
+    Some(index) => (GivenCache::from_sealed(cached_data(front, index)?), front.boolean(index + 1)?),
+    None => (GivenCache::None, false),
+  };
+  Ok(ScriptSource {
     code: front.string(code)?,
     filename: if front.is_nullish(origin) { None } else { Some(front.string(origin)?) },
     line_offset: front.number(origin + 1)? as i32,
     column_offset: front.number(origin + 2)? as i32,
+    cached_data,
+    produce_cached_data,
   })
+}
+
+/// `cachedData`: the bytes of an ExternalCopy of an ArrayBuffer.
+fn cached_data(front: &mut dyn Front, index: usize) -> Result<Option<Vec<u8>>> {
+  if front.is_nullish(index) {
+    return Ok(None);
+  }
+  let not_a_buffer = || Error::type_error("`cachedData` must be an ExternalCopy to ArrayBuffer");
+  let handle = front.try_handle(index)?.ok_or_else(not_a_buffer)?;
+  let copy = handle.external_copy().map_err(|_| not_a_buffer())?.get()?;
+  copy.array_buffer_bytes().map(Some).ok_or_else(not_a_buffer)
 }

@@ -33,6 +33,8 @@ pub struct LockedState {
   pub unhandled_rejections: Vec<v8::Global<v8::Promise>>,
   /// lib/facade.js, compiled for the in-isolate API.
   pub facade_script: Option<v8::Global<v8::UnboundScript>>,
+  /// The isolate's ES modules, for V8's module callbacks.
+  pub modules: crate::ops::module::ModuleRegistry,
 }
 
 pub(crate) struct TaskQueue {
@@ -86,6 +88,8 @@ impl IsolateCore {
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(super::hooks::promise_reject);
     isolate.set_modify_code_generation_from_strings_callback(super::hooks::allow_code_generation);
+    isolate.set_host_import_module_dynamically_callback(crate::ops::module::import_dynamically);
+    isolate.set_host_initialize_import_meta_object_callback(crate::ops::module::initialize_import_meta);
     let handle = isolate.thread_safe_handle();
     let initial_heap_limit = isolate.get_heap_statistics().heap_size_limit();
     let shared = unsafe { isolate.try_into_shared() }
@@ -180,6 +184,8 @@ impl IsolateCore {
     for task in cancelled {
       task(TaskInput::Cancelled);
     }
+    let instantiations = self.locked.lock().modules.forget_instantiations();
+    drop(instantiations);
     super::registry::unregister(self.id);
     true
   }

@@ -55,6 +55,13 @@ impl Timer {
   }
 }
 
+impl Timer {
+  /// Lets the timer fire even though nobody keeps it (its callback must then be harmless late).
+  pub fn detach(self) {
+    std::mem::forget(self);
+  }
+}
+
 impl Drop for Timer {
   fn drop(&mut self) {
     let mut table = timers().table.lock();

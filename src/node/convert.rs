@@ -21,7 +21,7 @@ pub fn primitive_from_napi(napi: Napi, value: Value) -> Result<Option<Transferab
     sys::ValueType::napi_null => Transferable::Null,
     sys::ValueType::napi_boolean => Transferable::Bool(napi.get_bool(value)?),
     sys::ValueType::napi_number => Transferable::Number(napi.get_f64(value)?),
-    sys::ValueType::napi_string => Transferable::String(Str::Utf16(napi.get_utf16(value)?)),
+    sys::ValueType::napi_string => Transferable::String(napi.get_str(value)?),
     sys::ValueType::napi_bigint => {
       let (negative, words) = napi.get_bigint_words(value)?;
       Transferable::BigInt { negative, words }

@@ -88,7 +88,7 @@ impl Front for NodeCall {
   }
 
   fn string(&mut self, index: usize) -> Result<Str> {
-    Ok(Str::Utf16(self.napi.get_utf16(self.arg(index))?))
+    self.napi.get_str(self.arg(index))
   }
 
   fn number(&mut self, index: usize) -> Result<f64> {

@@ -9,6 +9,7 @@ use std::ptr::null_mut;
 use napi::sys;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::transfer::Str;
 
 pub type Value = sys::napi_value;
 
@@ -137,6 +138,23 @@ impl Napi {
     call!(self, napi_get_value_string_utf16(v, buf.as_mut_ptr(), len + 1, &mut written))?;
     unsafe { buf.set_len(written) };
     Ok(buf)
+  }
+  /// A string as `Str`. ASCII (most code and data) is read in one pass as UTF-8, which V8
+  /// writes fast from one-byte strings; anything else is read as UTF-16, which is exact (UTF-8
+  /// would replace lone surrogates).
+  pub fn get_str(self, v: Value) -> Result<Str> {
+    let mut units = 0usize;
+    call!(self, napi_get_value_string_utf16(v, null_mut(), 0, &mut units))?;
+    let mut len = 0usize;
+    call!(self, napi_get_value_string_utf8(v, null_mut(), 0, &mut len))?;
+    if len != units {
+      return Ok(Str::from_utf16(self.get_utf16(v)?));
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(len + 1);
+    let mut written = 0usize;
+    call!(self, napi_get_value_string_utf8(v, buf.as_mut_ptr().cast(), len + 1, &mut written))?;
+    unsafe { buf.set_len(written) };
+    Ok(Str::Latin1(buf))
   }
   pub fn get_string(self, v: Value) -> Result<String> {
     let mut len = 0usize;

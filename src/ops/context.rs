@@ -16,12 +16,12 @@ pub fn in_context<R>(isolate: &mut v8::Isolate, context: &ContextData, f: impl F
 }
 
 /// Compiles and runs a script; the result is its last value when transferable, else undefined.
-pub fn eval(context: Arc<ContextData>, source: ScriptSource, timeout_ms: u32, transfer: TransferOptions) -> Work {
+pub fn eval(context: Arc<ContextData>, mut source: ScriptSource, timeout_ms: u32, transfer: TransferOptions) -> Work {
   Work::Isolate(
     context.context.core.clone(),
     Box::new(move |isolate| {
       in_context(isolate, &context, |scope| {
-        let mut compiled = source.compile_source(scope, false)?;
+        let mut compiled = source.compile_source(scope, false, None)?;
         let script = guard::compile(scope, |scope| {
           v8::script_compiler::compile(
             scope,
@@ -40,7 +40,7 @@ pub fn eval(context: Arc<ContextData>, source: ScriptSource, timeout_ms: u32, tr
 /// Runs code as the body of a function whose arguments are `$0`, `$1`, ...; `return` works.
 pub fn eval_closure(
   context: Arc<ContextData>,
-  source: ScriptSource,
+  mut source: ScriptSource,
   arguments: Vec<Transferable>,
   timeout_ms: u32,
   transfer: TransferOptions,
@@ -53,7 +53,7 @@ pub fn eval_closure(
         for index in 0..arguments.len() {
           names.push(v8conv::string_to_v8(scope, &format!("${index}"))?);
         }
-        let mut compiled = source.compile_source(scope, false)?;
+        let mut compiled = source.compile_source(scope, false, None)?;
         let function = guard::compile(scope, |scope| {
           v8::script_compiler::compile_function(
             scope,

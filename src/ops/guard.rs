@@ -125,12 +125,25 @@ pub fn compile<'s, 'i, T>(
       Some(name) if name.is_string() => name.to_rust_string_lossy(tc),
       _ => "<isolated-vm>".to_string(),
     };
-    if let Some(key) = v8::String::new(tc, "message") {
-      let text = error.get(tc, key.into()).map(|m| m.to_rust_string_lossy(tc)).unwrap_or_default();
-      if let Some(annotated) = v8::String::new(tc, &format!("{text} [{file}:{line}:{column}]")) {
-        error.set(tc, key.into(), annotated.into());
-      }
+    // The position goes into the message and the stack's first line, as isolated-vm does.
+    let text = get_string(tc, error, "message").unwrap_or_default();
+    let annotated = format!("{text} [{file}:{line}:{column}]");
+    set_string(tc, error, "message", &annotated);
+    if let Some(stack) = get_string(tc, error, "stack") {
+      set_string(tc, error, "stack", &stack.replacen(&text, &annotated, 1));
     }
   }
   Err(Error::Thrown(v8conv::thrown_from_v8(tc, exception)))
+}
+
+fn get_string(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, key: &str) -> Option<String> {
+  let key = v8::String::new(scope, key)?;
+  let value = object.get(scope, key.into())?;
+  value.is_string().then(|| value.to_rust_string_lossy(scope))
+}
+
+fn set_string(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, key: &str, value: &str) {
+  if let (Some(key), Some(value)) = (v8::String::new(scope, key), v8::String::new(scope, value)) {
+    object.set(scope, key.into(), value.into());
+  }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::code_cache;
 use super::source::ScriptSource;
 use super::{guard, Work};
 use crate::error::{Error, Result};
@@ -50,21 +51,18 @@ pub fn create_context(core: &Arc<IsolateCore>) -> Work {
   )
 }
 
-pub fn compile_script(core: &Arc<IsolateCore>, source: ScriptSource) -> Work {
+pub fn compile_script(core: &Arc<IsolateCore>, mut source: ScriptSource) -> Work {
   Work::Isolate(
     core.clone(),
     Box::new(move |isolate| {
       in_default_context(isolate, |scope, core| {
-        let mut compiled = source.compile_source(scope, false)?;
+        let mut compiled = source.compile_source(scope, false, None)?;
+        let options = source.compile_options();
         let script = guard::compile(scope, |scope| {
-          v8::script_compiler::compile_unbound_script(
-            scope,
-            &mut compiled,
-            v8::script_compiler::CompileOptions::NoCompileOptions,
-            v8::script_compiler::NoCacheReason::NoReason,
-          )
+          v8::script_compiler::compile_unbound_script(scope, &mut compiled, options, v8::script_compiler::NoCacheReason::NoReason)
         })?;
-        Ok(Transferable::Script(Arc::new(ScriptData { script: Remote::new(core, scope, script) })))
+        let cache = source.cache_result(&compiled, || script.create_code_cache().map(|data| code_cache::seal(&data)));
+        Ok(cache.with(Transferable::Script(Arc::new(ScriptData { script: Remote::new(core, scope, script) }))))
       })
     }),
   )

@@ -6,10 +6,12 @@
 //! `dispatch` runs the middle phase synchronously, asynchronously (a promise) or ignored.
 
 pub mod callback;
+pub mod code_cache;
 pub mod completion;
 pub mod context;
 pub mod guard;
 pub mod isolate;
+pub mod module;
 pub mod reference;
 pub mod script;
 pub mod source;

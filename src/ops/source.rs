@@ -1,8 +1,10 @@
-//! Source code with its script origin, as every compile path takes it.
+//! Source code with its script origin and code cache, as every compile path takes it.
 
-use crate::error::Result;
+use super::code_cache::GivenCache;
+use crate::error::{Error, Result};
+use crate::transfer::copy::{CopyData, Payload};
 use crate::transfer::v8conv::{str_to_v8, string_to_v8};
-use crate::transfer::Str;
+use crate::transfer::{buffer::Bytes, Str, Transferable};
 
 const DEFAULT_FILENAME: &str = "<isolated-vm>";
 
@@ -11,12 +13,59 @@ pub struct ScriptSource {
   pub filename: Option<Str>,
   pub line_offset: i32,
   pub column_offset: i32,
+  /// `cachedData`: code cache from an earlier compile.
+  pub cached_data: GivenCache,
+  /// `produceCachedData`.
+  pub produce_cached_data: bool,
+}
+
+/// What compiling says about the code cache: `cachedDataRejected` when cached data was given,
+/// and `cachedData` when asked for (and the given data, if any, was not used).
+#[derive(Default)]
+pub struct CacheResult {
+  pub rejected: Option<bool>,
+  pub produced: Option<Vec<u8>>,
+}
+
+impl CacheResult {
+  /// The compile result as the facade expects it: `[compiled, cachedData, cachedDataRejected]`.
+  pub fn with(self, compiled: Transferable) -> Transferable {
+    let produced = match self.produced {
+      Some(bytes) => Transferable::ExternalCopy(CopyData::new(Payload::Buffer {
+        bytes: parking_lot::Mutex::new(Some(Bytes::Owned(bytes.into_boxed_slice()))),
+        view: None,
+      })),
+      None => Transferable::Undefined,
+    };
+    let rejected = self.rejected.map_or(Transferable::Undefined, Transferable::Bool);
+    Transferable::List(vec![compiled, produced, rejected])
+  }
+}
+
+/// Code from this size on is given to V8 as an external string: V8 compiles it where it is
+/// instead of copying it into fresh pages of its heap, which for big sources costs about as much
+/// as consuming a code cache.
+const EXTERNAL_CODE_SIZE: usize = 32 * 1024;
+
+fn code_to_v8<'s>(scope: &v8::PinScope<'s, '_, ()>, code: Str) -> Result<v8::Local<'s, v8::String>> {
+  let external = match code {
+    Str::Latin1(bytes) if bytes.len() >= EXTERNAL_CODE_SIZE => v8::String::new_external_onebyte(scope, bytes.into_boxed_slice()),
+    Str::Utf16(units) if units.len() >= EXTERNAL_CODE_SIZE => v8::String::new_external_twobyte(scope, units.into_boxed_slice()),
+    small => return str_to_v8(scope, &small),
+  };
+  external.ok_or_else(|| Error::range_error("Invalid string length"))
 }
 
 impl ScriptSource {
-  /// The V8 source of this code; `is_module` for ES modules.
-  pub fn compile_source(&self, scope: &mut v8::PinScope<'_, '_>, is_module: bool) -> Result<v8::script_compiler::Source> {
-    let code = str_to_v8(scope, &self.code)?;
+  /// The V8 source of this code (which it takes); `host_options` identify a module for dynamic
+  /// `import()`.
+  pub fn compile_source(
+    &mut self,
+    scope: &mut v8::PinScope<'_, '_>,
+    is_module: bool,
+    host_options: Option<v8::Local<v8::Data>>,
+  ) -> Result<v8::script_compiler::Source> {
+    let code = code_to_v8(scope, std::mem::replace(&mut self.code, Str::Latin1(Vec::new())))?;
     let filename = match &self.filename {
       Some(name) => str_to_v8(scope, name)?,
       None => string_to_v8(scope, DEFAULT_FILENAME)?,
@@ -32,8 +81,41 @@ impl ScriptSource {
       false,
       false,
       is_module,
-      None,
+      host_options,
     );
-    Ok(v8::script_compiler::Source::new(code, Some(&origin)))
+    Ok(match self.cached_data.payload() {
+      Some(data) => {
+        let cached = v8::script_compiler::CachedData::new(data);
+        v8::script_compiler::Source::new_with_cached_data(code, Some(&origin), cached)
+      }
+      None => v8::script_compiler::Source::new(code, Some(&origin)),
+    })
+  }
+
+  /// The file name errors and stack traces show.
+  pub fn filename(&self) -> String {
+    self.filename.as_ref().map_or_else(|| DEFAULT_FILENAME.to_string(), Str::to_string_lossy)
+  }
+
+  pub fn compile_options(&self) -> v8::script_compiler::CompileOptions {
+    if let GivenCache::Valid(_) = self.cached_data {
+      v8::script_compiler::CompileOptions::ConsumeCodeCache
+    } else {
+      v8::script_compiler::CompileOptions::NoCompileOptions
+    }
+  }
+
+  /// After compiling `source`: whether its cached data was rejected, and a new code cache from
+  /// `produce` (sealed by `code_cache::seal`) when one is wanted (asked for, and no accepted
+  /// cached data was given).
+  pub fn cache_result(&self, source: &v8::script_compiler::Source, produce: impl FnOnce() -> Option<Vec<u8>>) -> CacheResult {
+    let rejected = match self.cached_data {
+      GivenCache::None => None,
+      GivenCache::Invalid => Some(true),
+      GivenCache::Valid(_) => Some(source.get_cached_data().is_none_or(|data| data.rejected())),
+    };
+    let wanted = self.produce_cached_data && rejected != Some(false);
+    let produced = if wanted { produce() } else { None };
+    CacheResult { rejected, produced }
   }
 }

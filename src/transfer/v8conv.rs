@@ -161,6 +161,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     handle @ (Transferable::Isolate(_)
     | Transferable::Context(_)
     | Transferable::Script(_)
+    | Transferable::Module(_)
     | Transferable::Reference(_)
     | Transferable::DereferenceHandle(_)
     | Transferable::ExternalCopy(_)

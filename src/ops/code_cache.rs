@@ -1,0 +1,72 @@
+//! The code cache format: V8's cached data, sealed with a checksum.
+//!
+//! V8 checks that cached data was made by the same V8 for the same source length and flags, but
+//! (in release builds) not that its contents are intact: damaged data would be deserialized as
+//! is, into garbage code. So the data we hand out carries a header with a checksum of V8's
+//! payload, and data that does not match is rejected before V8 sees it.
+
+const MAGIC: &[u8; 4] = b"IVMc";
+const HEADER: usize = 4 + 8 + 8;
+
+/// The cached data given to a compile.
+pub enum GivenCache {
+  None,
+  /// Not ours, damaged or truncated: rejected without reaching V8.
+  Invalid,
+  /// Intact: V8's payload follows the header.
+  Valid(Vec<u8>),
+}
+
+impl GivenCache {
+  pub fn from_sealed(sealed: Option<Vec<u8>>) -> GivenCache {
+    match sealed {
+      None => GivenCache::None,
+      Some(sealed) if unseal(&sealed).is_some() => GivenCache::Valid(sealed),
+      Some(_) => GivenCache::Invalid,
+    }
+  }
+
+  /// V8's payload, when valid.
+  pub fn payload(&self) -> Option<&[u8]> {
+    match self {
+      GivenCache::Valid(sealed) => Some(&sealed[HEADER..]),
+      _ => None,
+    }
+  }
+}
+
+/// V8's cached data, with the header `from_sealed` checks.
+pub fn seal(payload: &[u8]) -> Vec<u8> {
+  let mut sealed = Vec::with_capacity(HEADER + payload.len());
+  sealed.extend_from_slice(MAGIC);
+  sealed.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+  sealed.extend_from_slice(&checksum(payload).to_le_bytes());
+  sealed.extend_from_slice(payload);
+  sealed
+}
+
+fn unseal(sealed: &[u8]) -> Option<&[u8]> {
+  if sealed.len() < HEADER || &sealed[..4] != MAGIC {
+    return None;
+  }
+  let length = u64::from_le_bytes(sealed[4..12].try_into().ok()?);
+  let sum = u64::from_le_bytes(sealed[12..20].try_into().ok()?);
+  let payload = &sealed[HEADER..];
+  (payload.len() as u64 == length && checksum(payload) == sum).then_some(payload)
+}
+
+/// A fast 64-bit checksum (multiply-xorshift over 8-byte words). It guards against damage, not
+/// against forgery: cached data must come from a trusted place, as isolated-vm documents.
+fn checksum(bytes: &[u8]) -> u64 {
+  const K: u64 = 0x9E37_79B9_7F4A_7C15;
+  let mut hash = bytes.len() as u64 ^ K;
+  let mut chunks = bytes.chunks_exact(8);
+  for chunk in &mut chunks {
+    let word = u64::from_le_bytes(chunk.try_into().expect("8-byte chunk"));
+    hash = (hash ^ word).wrapping_mul(K).rotate_left(29);
+  }
+  let mut tail = [0u8; 8];
+  tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+  hash = (hash ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+  hash ^ (hash >> 32)
+}
