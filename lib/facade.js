@@ -32,8 +32,6 @@ module.exports = function createIsolatedVm(binding, options = {}) {
   const isArray = Array.isArray;
   const MapCtor = Map;
   const PromiseCtor = Promise;
-  const promiseThen = Promise.prototype.then;
-  const { apply: applyFunction } = Reflect;
   const isInteger = Number.isInteger;
   const WeakMapCtor = WeakMap;
   const TypeErrorCtor = TypeError;
@@ -248,35 +246,16 @@ module.exports = function createIsolatedVm(binding, options = {}) {
 
   // --- Isolate ----------------------------------------------------------------------------------
 
-  function then(promise, onFulfilled, onRejected) {
-    return applyFunction(promiseThen, promise, [onFulfilled, onRejected]);
-  }
-
   // CachedDataOptions: `cachedData` (checked by the binding) and `produceCachedData`.
   function cacheOptions(options) {
     return [option(options, 'cachedData'), boolOption(options, 'produceCachedData', false)];
-  }
-
-  // The binding compiles to `[compiled, cachedData, cachedDataRejected]`; the last two become
-  // properties of the compiled object when set.
-  function compiled(mode, result) {
-    const withCache = ([instance, cachedData, cachedDataRejected]) => {
-      if (cachedData !== undefined) {
-        instance.cachedData = cachedData;
-      }
-      if (cachedDataRejected !== undefined) {
-        instance.cachedDataRejected = cachedDataRejected;
-      }
-      return instance;
-    };
-    return mode === SYNC ? withCache(result) : then(result, withCache);
   }
 
   function compileScript(isolate, mode, name, args) {
     checkCount(name, args, 1);
     const code = checkString(name, 1, args[0]);
     const options = optionalObject(name, 2, args[1]);
-    return compiled(mode, binding.isolateCompileScript(isolate, mode, code, ...origin(options), ...cacheOptions(options)));
+    return binding.isolateCompileScript(isolate, mode, code, ...origin(options), ...cacheOptions(options));
   }
 
   function compileModule(isolate, mode, name, args) {
@@ -284,7 +263,7 @@ module.exports = function createIsolatedVm(binding, options = {}) {
     const code = checkString(name, 1, args[0]);
     const options = optionalObject(name, 2, args[1]);
     const meta = functionOption(options, 'meta');
-    return compiled(mode, binding.isolateCompileModule(isolate, mode, code, ...origin(options), ...cacheOptions(options), meta));
+    return binding.isolateCompileModule(isolate, mode, code, ...origin(options), ...cacheOptions(options), meta);
   }
 
   function createContext(isolate, mode, name, args) {

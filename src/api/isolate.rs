@@ -38,7 +38,7 @@ pub fn is_disposed(front: &mut dyn Front) -> Result<()> {
 }
 
 /// `isolateCompileScript(isolate, mode, code, filename, lineOffset, columnOffset, cachedData,
-/// produceCachedData)`: `[script, cachedData, cachedDataRejected]`.
+/// produceCachedData)`: the script, with its cachedData results.
 pub fn compile_script(front: &mut dyn Front) -> Result<()> {
   let mode = Mode::from_number(front.number(1)?);
   run(front, mode, |front| {
@@ -69,6 +69,13 @@ pub fn get_heap_statistics(front: &mut dyn Front) -> Result<()> {
     let handle = front.handle(0)?;
     Ok(ops::isolate::heap_statistics(handle.isolate()?))
   })
+}
+
+/// `isolateMemoryPeak(isolate)`: the most heap plus external memory the isolate was seen using,
+/// in bytes (also after disposal). Not part of the public API: for tests and benchmarks.
+pub fn memory_peak(front: &mut dyn Front) -> Result<()> {
+  let handle = front.handle(0)?;
+  front.ret(Transferable::Number(handle.isolate()?.memory.peak() as f64))
 }
 
 fn nanoseconds(front: &mut dyn Front, read: fn(&IsolateCore) -> u64) -> Result<()> {

@@ -35,6 +35,7 @@ pub static FUNCTIONS: &[(&str, BindingFn)] = &[
   ("contextEval", context::eval),
   ("contextEvalClosure", context::eval_closure),
   ("contextRelease", context::release),
+  ("isolateMemoryPeak", isolate::memory_peak),
   ("isolateCompileModule", module::compile),
   ("moduleDependencySpecifiers", module::dependency_specifiers),
   ("moduleId", module::id),

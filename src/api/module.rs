@@ -7,7 +7,7 @@ use crate::ops::{self, module, Mode};
 use crate::transfer::{CallMode, Transferable, TransferOptions};
 
 /// `isolateCompileModule(isolate, mode, code, filename, lineOffset, columnOffset, cachedData,
-/// produceCachedData, meta)`: `[module, cachedData, cachedDataRejected]`.
+/// produceCachedData, meta)`: the module, with its cachedData results.
 pub fn compile(front: &mut dyn Front) -> Result<()> {
   let mode = Mode::from_number(front.number(1)?);
   run(front, mode, |front| {

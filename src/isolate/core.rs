@@ -66,6 +66,14 @@ pub struct IsolateCore {
   pub inspector_enabled: bool,
   pub owner_env: Option<u64>,
   pub on_catastrophic_error: Option<Arc<crate::transfer::CallbackData>>,
+  /// The outcome handler of the task running now, for isolates with `onCatastrophicError`: if
+  /// V8 dies under it, the caller still gets an answer (see ops::catastrophe).
+  pub(crate) in_flight: Mutex<Option<Arc<crate::ops::catastrophe::Rescue>>>,
+  /// Pool threads of this isolate suspended in a synchronous call to Node: Node may then call
+  /// back into the isolate synchronously, on its own thread.
+  pub waiting_on_node: AtomicUsize,
+  /// When the promises of calls with a timeout run out of time (see ops::guard::limit_promise).
+  pub(crate) deadlines: Mutex<Vec<(std::time::Instant, std::sync::Weak<crate::transfer::promise::PromiseState>)>>,
 }
 
 impl IsolateCore {
@@ -84,12 +92,14 @@ impl IsolateCore {
     memory.attach(isolate.thread_safe_handle());
     let data = Arc::as_ptr(&memory) as *mut std::ffi::c_void;
     isolate.add_near_heap_limit_callback(memory::near_heap_limit, data);
-    isolate.add_gc_epilogue_callback(memory::after_gc, data, v8::GCType::kGCTypeMarkSweepCompact);
+    isolate.add_gc_prologue_callback(memory::before_gc, data, v8::GCType::kGCTypeAll);
+    isolate.add_gc_epilogue_callback(memory::after_gc, data, v8::GCType::kGCTypeAll);
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(super::hooks::promise_reject);
     isolate.set_modify_code_generation_from_strings_callback(super::hooks::allow_code_generation);
     isolate.set_host_import_module_dynamically_callback(crate::ops::module::import_dynamically);
     isolate.set_host_initialize_import_meta_object_callback(crate::ops::module::initialize_import_meta);
+    isolate.set_oom_error_handler(crate::ops::catastrophe::out_of_memory);
     let handle = isolate.thread_safe_handle();
     let initial_heap_limit = isolate.get_heap_statistics().heap_size_limit();
     let shared = unsafe { isolate.try_into_shared() }
@@ -111,6 +121,9 @@ impl IsolateCore {
       inspector_enabled: options.inspector,
       owner_env: options.owner_env,
       on_catastrophic_error: options.on_catastrophic_error,
+      in_flight: Mutex::new(None),
+      waiting_on_node: AtomicUsize::new(0),
+      deadlines: Mutex::new(Vec::new()),
     });
     super::registry::register(&core);
     Ok(core)
@@ -186,6 +199,28 @@ impl IsolateCore {
     }
     let instantiations = self.locked.lock().modules.forget_instantiations();
     drop(instantiations);
+    super::registry::unregister(self.id);
+    true
+  }
+
+  /// Whether this isolate survives V8's fatal errors (it has `onCatastrophicError`): then its
+  /// code only ever runs on pool threads, which can be given up, never on Node's.
+  pub fn survives_fatal_errors(&self) -> bool {
+    self.on_catastrophic_error.is_some()
+  }
+
+  /// Gives the isolate up after a fatal V8 error on this thread, without touching V8 again: it
+  /// counts as disposed, queued tasks fail, and the V8 isolate is leaked (destroying it could
+  /// crash). Returns false if it was already given up.
+  pub(crate) fn abandon(&self) -> bool {
+    if self.disposed.swap(true, Ordering::AcqRel) {
+      return false;
+    }
+    std::mem::forget(self.shared.lock().take());
+    let cancelled: Vec<Task> = self.queue.lock().items.drain(..).collect();
+    for task in cancelled {
+      task(TaskInput::Cancelled);
+    }
     super::registry::unregister(self.id);
     true
   }

@@ -4,8 +4,7 @@
 //!   callback terminates execution, marks the isolate as over its limit and grants headroom so
 //!   that V8 can unwind instead of aborting the process.
 //! - ArrayBuffer memory goes through our allocator, which refuses allocations that would take
-//!   heap + external memory over the limit (JavaScript sees `RangeError: Array buffer allocation
-//!   failed`).
+//!   heap + external memory over the limit and stops the isolate.
 //! - After each garbage collection the epilogue callback refreshes the heap figure the allocator
 //!   uses and terminates the isolate if the total is still over the limit.
 
@@ -27,6 +26,9 @@ pub struct MemoryLimit {
   heap_used: AtomicUsize,
   /// Set once the isolate went over its limit; the isolate is then disposed.
   hit: AtomicBool,
+  /// The most heap (garbage included) plus external memory seen, at garbage
+  /// collections and ArrayBuffer allocations.
+  peak: AtomicUsize,
   handle: OnceLock<v8::IsolateHandle>,
 }
 
@@ -37,6 +39,7 @@ impl MemoryLimit {
       external: AtomicIsize::new(0),
       heap_used: AtomicUsize::new(0),
       hit: AtomicBool::new(false),
+      peak: AtomicUsize::new(0),
       handle: OnceLock::new(),
     }
   }
@@ -65,10 +68,24 @@ impl MemoryLimit {
     self.heap_used.store(used, Ordering::Relaxed);
   }
 
+  fn record_peak(&self, heap: usize) {
+    self.peak.fetch_max(heap.saturating_add(self.external_bytes()), Ordering::Relaxed);
+  }
+
+  pub fn peak(&self) -> usize {
+    self.peak.load(Ordering::Relaxed)
+  }
+
   /// Moves bytes in or out of the budget without checking the limit (memory that left the
   /// isolate without being freed, or came back).
   pub fn adjust_external(&self, delta: isize) {
     self.external.fetch_add(delta, Ordering::Relaxed);
+  }
+
+  /// Whether `len` more bytes would keep heap plus external memory within the limit.
+  pub fn fits(&self, len: usize) -> bool {
+    let used = self.heap_used.load(Ordering::Relaxed).saturating_add(self.external_bytes());
+    used.saturating_add(len) <= self.limit
   }
 
   /// Charges `len` bytes if heap plus external memory stays within the limit.
@@ -82,7 +99,10 @@ impl MemoryLimit {
         return false;
       }
       match self.external.compare_exchange_weak(current, current + len, Ordering::Relaxed, Ordering::Relaxed) {
-        Ok(_) => return true,
+        Ok(_) => {
+          self.record_peak(heap as usize);
+          return true;
+        }
         Err(actual) => current = actual,
       }
     }
@@ -90,11 +110,12 @@ impl MemoryLimit {
 
   fn allocate(&self, len: usize, zeroed: bool) -> *mut c_void {
     if !self.try_charge(len) {
+      // Going over the limit stops the isolate, whatever the allocation.
+      self.trip();
       if len > MUST_SUCCEED_BYTES {
         return std::ptr::null_mut();
       }
       self.adjust_external(len as isize);
-      self.trip();
     }
     // `calloc`/`malloc` never return null for a zero-sized request on glibc, but V8 is fine
     // with null there too; ask for at least one byte to keep the pointer unique.
@@ -162,4 +183,16 @@ pub unsafe extern "C" fn after_gc(
   if used + limit.external_bytes() > limit.limit {
     limit.trip();
   }
+}
+
+/// GC prologue callback: records the heap at its fullest (garbage included) for `peak`.
+pub unsafe extern "C" fn before_gc(
+  isolate: v8::UnsafeRawIsolatePtr,
+  _gc_type: v8::GCType,
+  _flags: v8::GCCallbackFlags,
+  data: *mut c_void,
+) {
+  let limit = unsafe { &*(data as *const MemoryLimit) };
+  let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
+  limit.record_peak(isolate.get_heap_statistics().used_heap_size());
 }

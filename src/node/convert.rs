@@ -136,6 +136,14 @@ pub fn to_napi(napi: Napi, value: Transferable) -> Result<Value> {
       }
       Ok(object)
     }
+    Transferable::Extended(value, fields) => {
+      let object = to_napi(napi, *value)?;
+      for (name, field) in fields {
+        let field = to_napi(napi, field)?;
+        napi.set_named(object, name, field)?;
+      }
+      Ok(object)
+    }
     Transferable::List(items) => {
       let array = napi.array(items.len())?;
       for (index, item) in items.into_iter().enumerate() {

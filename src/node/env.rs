@@ -54,6 +54,9 @@ pub struct NodeEnv {
   loop_held: AtomicBool,
   /// Values of this environment that the Rust side needs (the facade factory).
   pub(crate) state: Mutex<EnvState>,
+  /// Calls on this thread waiting in `wait_serving`, and how `post` wakes them.
+  serving_waiters: AtomicUsize,
+  nudge: (crossbeam_channel::Sender<()>, crossbeam_channel::Receiver<()>),
 }
 
 /// JavaScript values of an environment, kept as Node references.
@@ -101,6 +104,8 @@ impl NodeEnv {
       pending: AtomicUsize::new(0),
       loop_held: AtomicBool::new(false),
       state: Mutex::new(EnvState::default()),
+      serving_waiters: AtomicUsize::new(0),
+      nudge: crossbeam_channel::bounded(1),
     });
     CURRENT.with(|current| *current.borrow_mut() = Some(node_env.clone()));
     let hook_data = Arc::into_raw(node_env.clone()) as *mut c_void;
@@ -139,6 +144,9 @@ impl NodeEnv {
     let wake = !inbox.signaled;
     inbox.signaled = true;
     drop(inbox);
+    if self.serving_waiters.load(Ordering::SeqCst) > 0 {
+      let _ = self.nudge.0.try_send(());
+    }
     if wake {
       unsafe {
         sys::napi_call_threadsafe_function(self.tsfn.0, null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking)
@@ -172,6 +180,21 @@ impl NodeEnv {
       }
     }
     self.update_loop_hold(env);
+  }
+
+  /// Waits on this environment's thread for `result`, running the jobs posted meanwhile (host
+  /// calls of the isolate being waited for). `None` if the sender went away.
+  pub fn wait_serving<R>(&self, env: Napi, result: &crossbeam_channel::Receiver<R>) -> Option<R> {
+    self.serving_waiters.fetch_add(1, Ordering::SeqCst);
+    let outcome = loop {
+      self.drain(env);
+      crossbeam_channel::select! {
+        recv(result) -> outcome => break outcome.ok(),
+        recv(self.nudge.1) -> _ => {}
+      }
+    };
+    self.serving_waiters.fetch_sub(1, Ordering::SeqCst);
+    outcome
   }
 
   /// Marks an async operation as started; the event loop stays alive until the returned token

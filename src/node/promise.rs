@@ -46,7 +46,7 @@ unsafe extern "C" fn release(_env: sys::napi_env, data: *mut c_void, _hint: *mut
 fn settle(env: sys::napi_env, info: sys::napi_callback_info, resolved: bool) -> sys::napi_value {
   let napi = Napi(env);
   let _ = catch_panic(|| {
-    let (mut call, data) = unsafe { NodeCall::new(napi, info)? };
+    let (call, data) = unsafe { NodeCall::new(napi, info)? };
     let handler = unsafe { &*(data as *const Handler) };
     let value = call.arg_value(0);
     let outcome = if resolved {

@@ -92,7 +92,9 @@ fn settle_in_isolate(
       resolver.reject(scope, value);
     }
   }
-  scope.perform_microtask_checkpoint();
+  if let Some(core) = crate::isolate::executor::current() {
+    super::guard::run_microtasks(scope, &core);
+  }
 }
 
 impl IsolateCore {

@@ -1,6 +1,7 @@
 //! `context.eval*` and `context.evalClosure*`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::source::ScriptSource;
 use super::{guard, Work};
@@ -30,8 +31,11 @@ pub fn eval(context: Arc<ContextData>, mut source: ScriptSource, timeout_ms: u32
             v8::script_compiler::NoCacheReason::NoReason,
           )
         })?;
+        let started = Instant::now();
         let result = guard::run_user_code(scope, timeout_ms, transfer.promise, |scope| script.run(scope))?;
-        Ok(v8conv::from_v8(scope, result, transfer)?.unwrap_or(Transferable::Undefined))
+        let result = v8conv::from_v8(scope, result, transfer)?.unwrap_or(Transferable::Undefined);
+        guard::limit_promise(&result, timeout_ms, started);
+        Ok(result)
       })
     }),
   )
@@ -69,8 +73,11 @@ pub fn eval_closure(
           argv.push(v8conv::to_v8(scope, argument)?);
         }
         let receiver = scope.get_current_context().global(scope);
+        let started = Instant::now();
         let result = guard::run_user_code(scope, timeout_ms, transfer.promise, |scope| function.call(scope, receiver.into(), &argv))?;
-        v8conv::transfer_out(scope, result, transfer)
+        let result = v8conv::transfer_out(scope, result, transfer)?;
+        guard::limit_promise(&result, timeout_ms, started);
+        Ok(result)
       })
     }),
   )

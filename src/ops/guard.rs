@@ -3,12 +3,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::{msg, Error, Result, Thrown};
 use crate::isolate::timer::Timer;
 use crate::isolate::{executor, IsolateCore};
-use crate::transfer::v8conv;
+use crate::transfer::{v8conv, Transferable};
 
 /// Runs `run` (which calls into JavaScript) in the current context of the current isolate.
 ///
@@ -42,12 +42,13 @@ pub fn run_user_code<'s, 'i>(
 
   v8::tc_scope!(let tc, scope);
   let result = run(tc);
+  let mut stopped_continuations = false;
   if outermost && result.is_some() && !tc.has_terminated() {
-    tc.perform_microtask_checkpoint();
+    stopped_continuations = run_microtasks(tc, &core);
   }
   // Disarm the timer; after this it can no longer fire.
   drop(timer);
-  let terminated = tc.has_terminated() || tc.is_execution_terminating();
+  let terminated = (tc.has_terminated() || tc.is_execution_terminating()) && !stopped_continuations;
   let exception = if tc.has_caught() { tc.exception() } else { None };
 
   if core.memory.was_hit() {
@@ -87,6 +88,60 @@ pub fn run_user_code<'s, 'i>(
     }
   }
   Ok(result)
+}
+
+/// Runs the microtask queue. Continuations of calls whose promise ran out of time (see
+/// `limit_promise`) are stopped at the earliest such deadline; returns true if that happened
+/// (the termination is then cleared: the isolate stays usable).
+pub fn run_microtasks(scope: &mut v8::PinScope<'_, '_>, core: &IsolateCore) -> bool {
+  let deadline = earliest_deadline(core);
+  let stopped = Arc::new(AtomicBool::new(false));
+  let timer = deadline.map(|at| {
+    let stopped = stopped.clone();
+    let handle = core.handle.clone();
+    Timer::start(at.saturating_duration_since(Instant::now()), move || {
+      stopped.store(true, Ordering::SeqCst);
+      handle.terminate_execution();
+    })
+  });
+  scope.perform_microtask_checkpoint();
+  drop(timer);
+  let stopped = stopped.load(Ordering::SeqCst);
+  if stopped {
+    scope.cancel_terminate_execution();
+  }
+  stopped
+}
+
+/// The earliest deadline of a call's promise still pending, forgetting settled ones.
+fn earliest_deadline(core: &IsolateCore) -> Option<Instant> {
+  let mut deadlines = core.deadlines.lock();
+  if deadlines.is_empty() {
+    return None;
+  }
+  deadlines.retain(|(_, state)| state.upgrade().is_some_and(|state| !state.is_settled()));
+  deadlines.iter().map(|(at, _)| *at).min()
+}
+
+/// With the `promise` option a call's outcome is its promise settling: the rest of the call's
+/// timeout covers that. When it runs out, the call fails with isolated-vm's timeout error, and
+/// code still running for it (its continuations, in a microtask checkpoint) is stopped.
+pub fn limit_promise(value: &Transferable, timeout_ms: u32, started: Instant) {
+  let (Transferable::Promise(state), true) = (value, timeout_ms > 0) else { return };
+  let Some(core) = executor::current() else { return };
+  if state.is_settled() {
+    return;
+  }
+  let at = started + Duration::from_millis(timeout_ms as u64);
+  core.deadlines.lock().push((at, Arc::downgrade(state)));
+  let state = Arc::downgrade(state);
+  // Firing after the promise settled does nothing: the first outcome stands.
+  Timer::start(at.saturating_duration_since(Instant::now()), move || {
+    if let Some(state) = state.upgrade() {
+      state.settle(Err(Error::generic(msg::TIMED_OUT)));
+    }
+  })
+  .detach();
 }
 
 struct DepthGuard<'a>(&'a IsolateCore);

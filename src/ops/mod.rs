@@ -6,6 +6,7 @@
 //! `dispatch` runs the middle phase synchronously, asynchronously (a promise) or ignored.
 
 pub mod callback;
+pub mod catastrophe;
 pub mod code_cache;
 pub mod completion;
 pub mod context;
@@ -16,6 +17,7 @@ pub mod reference;
 pub mod script;
 pub mod source;
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::api::front::Front;
@@ -106,10 +108,17 @@ pub fn run_sync(work: Work) -> Result<Transferable> {
         // Sic: isolated-vm's wording for synchronous calls.
         return Err(Error::generic(msg::ISOLATED_DISPOSED));
       }
-      if !executor::is_current(&core) && NodeEnv::current().is_none() {
+      if executor::is_current(&core) {
+        return executor::with_isolate(&core, work)?;
+      }
+      let Some(env) = NodeEnv::current() else {
         // A pool thread running one isolate may not block on another one (isolated-vm's rule:
         // it could deadlock with an isolate waiting for this one).
         return Err(Error::generic(msg::SYNC_FROM_ASYNC));
+      };
+      // Unless the isolate is waiting for this very thread (a host function calling back).
+      if core.survives_fatal_errors() && core.waiting_on_node.load(Ordering::SeqCst) == 0 {
+        return run_sync_on_pool(&env, Work::Isolate(core, work));
       }
       executor::with_isolate(&core, work)?
     }
@@ -138,13 +147,51 @@ pub fn run_sync_on_node<R: Send + 'static>(env: &Arc<NodeEnv>, work: Box<dyn FnO
     };
     let _ = sender.send(result);
   }));
-  executor::suspend_current(|| scheduler::blocking(|| receiver.recv()))
-    .unwrap_or_else(|_| Err(NodeEnv::gone_error()))
+  let waiting = executor::current();
+  if let Some(core) = &waiting {
+    core.waiting_on_node.fetch_add(1, Ordering::SeqCst);
+  }
+  let result = executor::suspend_current(|| scheduler::blocking(|| receiver.recv()));
+  if let Some(core) = &waiting {
+    core.waiting_on_node.fetch_sub(1, Ordering::SeqCst);
+  }
+  result.unwrap_or_else(|_| Err(NodeEnv::gone_error()))
+}
+
+/// Runs isolate work on the pool for a Node thread, which serves host calls while it waits (see
+/// ops::catastrophe for why).
+fn run_sync_on_pool(env: &Arc<NodeEnv>, work: Work) -> Result<Transferable> {
+  let napi = env.napi().ok_or_else(NodeEnv::gone_error)?;
+  let (sender, receiver) = crossbeam_channel::bounded(1);
+  run_async(work, Box::new(move |result| {
+    let _ = sender.send(result);
+  }));
+  env.wait_serving(napi, &receiver).unwrap_or_else(|| Err(Error::generic(msg::DISPOSED_DURING_EXECUTION)))
 }
 
 /// Queues work; `done` receives its result (or the error that it could not run).
 pub fn run_async(work: Work, done: Box<dyn FnOnce(Result<Transferable>) + Send>) {
   match work {
+    Work::Isolate(core, work) if core.survives_fatal_errors() => {
+      // The outcome handler is reachable from the isolate while the task runs, so that a fatal
+      // error can still answer it.
+      let rescue = Arc::new(catastrophe::Rescue::new(Some(done)));
+      let task_core = core.clone();
+      core.post(Box::new(move |input| {
+        let result = match input {
+          TaskInput::Run(isolate) => {
+            *task_core.in_flight.lock() = Some(rescue.clone());
+            let result = work(isolate);
+            task_core.in_flight.lock().take();
+            result
+          }
+          TaskInput::Cancelled => Err(Error::generic(msg::ISOLATE_DISPOSED)),
+        };
+        if let Some(done) = rescue.lock().take() {
+          done(result);
+        }
+      }))
+    }
     Work::Isolate(core, work) => core.post(Box::new(move |input| match input {
       TaskInput::Run(isolate) => done(work(isolate)),
       TaskInput::Cancelled => done(Err(Error::generic(msg::ISOLATE_DISPOSED))),

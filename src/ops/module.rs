@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
@@ -16,7 +16,6 @@ use super::code_cache;
 use super::source::ScriptSource;
 use super::{guard, isolate::in_default_context, Work};
 use crate::error::{catch_panic, msg, Error, Result};
-use crate::isolate::timer::Timer;
 use crate::isolate::{executor, IsolateCore};
 use crate::transfer::{v8conv, CallbackData, ContextData, RefData, RefTarget, Remote, Transferable, TransferOptions, TypeOf};
 
@@ -265,7 +264,7 @@ pub fn evaluate(data: Arc<ModuleData>, timeout_ms: u32, wait: bool) -> Work {
       let local_context = context.open(scope);
       let scope = &mut v8::ContextScope::new(scope, local_context);
       let module = data.module.open(scope);
-      let started = std::time::Instant::now();
+      let started = Instant::now();
       let result = guard::run_user_code(scope, timeout_ms, true, |scope| module.evaluate(scope))?;
       let Ok(promise) = v8::Local::<v8::Promise>::try_from(result) else { return Ok(Transferable::Undefined) };
       match promise.state() {
@@ -275,27 +274,14 @@ pub fn evaluate(data: Arc<ModuleData>, timeout_ms: u32, wait: bool) -> Work {
           Err(Error::Thrown(v8conv::thrown_from_v8(scope, reason)))
         }
         v8::PromiseState::Pending if wait => {
-          let remaining = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms as u64).saturating_sub(started.elapsed()));
-          pending_evaluation(scope, promise, remaining)
+          let evaluation = v8conv::transfer_out(scope, promise.into(), TransferOptions { promise: true, ..TransferOptions::NONE })?;
+          guard::limit_promise(&evaluation, timeout_ms, started);
+          Ok(evaluation)
         }
         v8::PromiseState::Pending => Ok(Transferable::Undefined),
       }
     }),
   )
-}
-
-/// The outcome of a module still evaluating (waiting on an `await`), settled later; a timeout
-/// still running ends the wait with isolated-vm's timeout error.
-fn pending_evaluation(scope: &mut v8::PinScope<'_, '_>, promise: v8::Local<v8::Promise>, remaining: Option<Duration>) -> Result<Transferable> {
-  let Transferable::Promise(state) = v8conv::transfer_out(scope, promise.into(), TransferOptions { promise: true, ..TransferOptions::NONE })? else {
-    unreachable!("the promise option always gives a promise");
-  };
-  if let Some(remaining) = remaining {
-    // Firing after the evaluation settled does nothing: the first outcome stands.
-    let deadline_state = state.clone();
-    Timer::start(remaining, move || deadline_state.settle(Err(Error::generic(msg::TIMED_OUT)))).detach();
-  }
-  Ok(Transferable::Promise(state))
 }
 
 /// `module.namespace`: a Reference to the module's exports, once instantiated.

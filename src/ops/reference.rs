@@ -1,6 +1,7 @@
 //! The operations of `Reference`: get, set, delete, apply, copy.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::{guard, Work};
 use crate::error::{Error, Result};
@@ -271,8 +272,11 @@ fn apply_in_isolate(
   for argument in arguments {
     argv.push(v8conv::to_v8(scope, argument)?);
   }
+  let started = Instant::now();
   let value = guard::run_user_code(scope, timeout_ms, result.promise, |scope| function.call(scope, receiver, &argv))?;
-  v8conv::transfer_out(scope, value, result)
+  let value = v8conv::transfer_out(scope, value, result)?;
+  guard::limit_promise(&value, timeout_ms, started);
+  Ok(value)
 }
 
 /// A copy of the referenced value (isolated-vm's `ExternalCopy` rules), made in its own world.

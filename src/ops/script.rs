@@ -1,6 +1,7 @@
 //! `script.run*`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::context::in_context;
 use super::{guard, Work};
@@ -16,8 +17,11 @@ pub fn run(script: Arc<ScriptData>, context: Arc<ContextData>, timeout_ms: u32, 
     Box::new(move |isolate| {
       in_context(isolate, &context, |scope| {
         let bound = script.script.open(scope).bind_to_current_context(scope);
+        let started = Instant::now();
         let result = guard::run_user_code(scope, timeout_ms, transfer.promise, |scope| bound.run(scope))?;
-        Ok(v8conv::from_v8(scope, result, transfer)?.unwrap_or(Transferable::Undefined))
+        let result = v8conv::from_v8(scope, result, transfer)?.unwrap_or(Transferable::Undefined);
+        guard::limit_promise(&result, timeout_ms, started);
+        Ok(result)
       })
     }),
   ))

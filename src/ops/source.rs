@@ -28,17 +28,21 @@ pub struct CacheResult {
 }
 
 impl CacheResult {
-  /// The compile result as the facade expects it: `[compiled, cachedData, cachedDataRejected]`.
+  /// The compiled object, with `cachedData` and `cachedDataRejected` properties when set.
   pub fn with(self, compiled: Transferable) -> Transferable {
-    let produced = match self.produced {
-      Some(bytes) => Transferable::ExternalCopy(CopyData::new(Payload::Buffer {
-        bytes: parking_lot::Mutex::new(Some(Bytes::Owned(bytes.into_boxed_slice()))),
-        view: None,
-      })),
-      None => Transferable::Undefined,
-    };
-    let rejected = self.rejected.map_or(Transferable::Undefined, Transferable::Bool);
-    Transferable::List(vec![compiled, produced, rejected])
+    let mut fields = Vec::new();
+    if let Some(bytes) = self.produced {
+      let bytes = parking_lot::Mutex::new(Some(Bytes::Owned(bytes.into_boxed_slice())));
+      fields.push(("cachedData", Transferable::ExternalCopy(CopyData::new(Payload::Buffer { bytes, view: None }))));
+    }
+    if let Some(rejected) = self.rejected {
+      fields.push(("cachedDataRejected", Transferable::Bool(rejected)));
+    }
+    if fields.is_empty() {
+      compiled
+    } else {
+      Transferable::Extended(Box::new(compiled), fields)
+    }
   }
 }
 

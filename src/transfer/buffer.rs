@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::error::{Error, Result};
+use crate::error::{msg, Error, Result};
 use crate::isolate::memory::MemoryLimit;
-use crate::isolate::{executor, registry};
+use crate::isolate::{executor, registry, IsolateCore};
 use crate::node::NodeRef;
 
 /// Bytes of an ArrayBuffer, held outside any heap.
@@ -87,6 +87,7 @@ impl Bytes {
 
   /// A new ArrayBuffer of the current isolate holding a copy of these bytes.
   pub fn copy_into_isolate<'s>(&self, scope: &v8::PinScope<'s, '_, ()>) -> Result<v8::Local<'s, v8::ArrayBuffer>> {
+    check_room(self.len())?;
     Bytes::copy_of(self.as_slice()).into_isolate(scope)
   }
 }
@@ -108,14 +109,32 @@ struct Charged {
   len: usize,
 }
 
+/// A value too big for the current isolate's budget stops the isolate, like an allocation of
+/// its own would.
+fn over_limit(core: &IsolateCore) -> Error {
+  core.memory.trip();
+  core.dispose();
+  Error::generic(msg::MEMORY_LIMIT)
+}
+
+/// Fails (stopping the isolate) if `len` more bytes do not fit in the current isolate's budget:
+/// checked before copying big buffers for it.
+pub fn check_room(len: usize) -> Result<()> {
+  match executor::current() {
+    Some(core) if !core.memory.fits(len) => Err(over_limit(&core)),
+    _ => Ok(()),
+  }
+}
+
 fn charged_store(bytes: Bytes) -> Result<v8::SharedRef<v8::BackingStore>> {
   let len = bytes.len();
-  let limit = executor::current().map(|core| core.memory.clone());
-  if let Some(limit) = &limit {
-    if !limit.try_charge(len) {
-      return Err(Error::range_error("Array buffer allocation failed"));
+  let core = executor::current();
+  if let Some(core) = &core {
+    if !core.memory.try_charge(len) {
+      return Err(over_limit(core));
     }
   }
+  let limit = core.map(|core| core.memory.clone());
   let data = bytes.data();
   let holder = Box::into_raw(Box::new(Charged { bytes: Some(bytes), limit, len }));
   // V8 wants a non-null pointer even for empty buffers.

@@ -83,6 +83,8 @@ pub enum Transferable {
   Record(Vec<(&'static str, Transferable)>),
   /// An array (results such as `dependencySpecifiers`).
   List(Vec<Transferable>),
+  /// An object given extra properties (compiled code with its `cachedData` results).
+  Extended(Box<Transferable>, Vec<(&'static str, Transferable)>),
 }
 
 impl Transferable {

@@ -59,6 +59,10 @@ impl PromiseState {
     }
   }
 
+  pub fn is_settled(&self) -> bool {
+    self.inner.lock().outcome.is_some()
+  }
+
   /// Settles `completion` with the outcome, now or once it is known.
   pub fn wait(&self, completion: Completion) {
     let mut inner = self.inner.lock();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::buffer::{Bytes, SharedMemory};
+use super::buffer::{self, Bytes, SharedMemory};
 use super::copy::{CopyData, Payload, Serialized, View, ViewKind};
 use super::{v8conv, Transferable};
 use crate::error::{Error, Result};
@@ -218,6 +218,9 @@ pub fn copy_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &CopyData, transfe
   match &data.payload {
     Payload::Primitive(value) => v8conv::to_v8(scope, value.clone()),
     Payload::Buffer { bytes, view } => {
+      if !transfer_in {
+        buffer::check_room(data.size())?;
+      }
       let buffer = CopyData::buffer_bytes(bytes, transfer_in)?.into_isolate(scope)?;
       Ok(match view {
         None => buffer.into(),

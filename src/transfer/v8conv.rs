@@ -151,6 +151,17 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
       }
       object.into()
     }
+    Transferable::Extended(value, fields) => {
+      let object = to_v8(scope, *value)?;
+      if let Ok(target) = v8::Local::<v8::Object>::try_from(object) {
+        for (name, field) in fields {
+          let key = string_to_v8(scope, name)?;
+          let field = to_v8(scope, field)?;
+          target.create_data_property(scope, key.into(), field);
+        }
+      }
+      object
+    }
     Transferable::List(items) => {
       let mut elements = Vec::with_capacity(items.len());
       for item in items {

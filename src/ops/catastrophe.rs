@@ -1,0 +1,54 @@
+//! Surviving V8's fatal errors (`onCatastrophicError`).
+//!
+//! When V8 cannot go on (it ran out of memory in a way the memory limit could not prevent, e.g.
+//! one builtin allocating far past the limit without checking for termination), it calls our
+//! handler and expects it never to return. For an isolate with `onCatastrophicError`, the handler
+//! gives the isolate up (`IsolateCore::abandon`), answers the caller of the task that was
+//! running, calls `onCatastrophicError` in Node, and parks its thread for good: the thread and
+//! the isolate's memory are lost, the process goes on. That is only possible on a pool thread,
+//! so such isolates never run on Node's thread: their synchronous calls go through the pool
+//! while Node's thread waits (serving host calls meanwhile). Without `onCatastrophicError`, the
+//! process aborts as V8 would have.
+
+use std::ffi::{c_char, CStr};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::error::{msg, Error, Result};
+use crate::isolate::{executor, scheduler, IsolateCore};
+use crate::transfer::{Transferable, TransferOptions};
+
+/// The outcome handler of a running task, taken by whoever answers first.
+pub type Rescue = Mutex<Option<Box<dyn FnOnce(Result<Transferable>) + Send>>>;
+
+/// The message `onCatastrophicError` receives (the original's wording).
+const OUT_OF_MEMORY: &str = "Catastrophic out-of-memory error";
+
+/// V8's out-of-memory handler. Never returns.
+pub unsafe extern "C" fn out_of_memory(location: *const c_char, _details: &v8::OomDetails) {
+  let location = if location.is_null() { "unknown".into() } else { unsafe { CStr::from_ptr(location) }.to_string_lossy() };
+  let on_pool_thread = std::thread::current().name() == Some("isolated-vm");
+  if let Some(core) = executor::current().filter(|core| core.survives_fatal_errors() && on_pool_thread) {
+    give_up(&core, OUT_OF_MEMORY);
+    scheduler::blocking(|| loop {
+      std::thread::park();
+    })
+  }
+  eprintln!("\n#\n# Fatal JavaScript out of memory in an isolate: {location}\n#\n");
+  std::process::abort();
+}
+
+fn give_up(core: &Arc<IsolateCore>, message: &'static str) {
+  if !core.abandon() {
+    return;
+  }
+  let rescue = core.in_flight.lock().take();
+  if let Some(done) = rescue.and_then(|rescue| rescue.lock().take()) {
+    done(Err(Error::generic(msg::MEMORY_LIMIT)));
+  }
+  if let Some(callback) = &core.on_catastrophic_error {
+    let call = super::reference::apply(&callback.function, Transferable::Undefined, vec![Transferable::string(message)], 0, TransferOptions::NONE);
+    super::run_async(call, Box::new(|_| {}));
+  }
+}
