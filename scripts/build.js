@@ -59,5 +59,7 @@ const extension = process.platform === 'darwin' ? 'dylib' : process.platform ===
 const prefix = process.platform === 'win32' ? '' : 'lib';
 const built = path.join(root, 'target', 'release', `${prefix}isolated_vm.${extension}`);
 const target = path.join(root, `isolated-vm.${process.platform}-${process.arch}${abi()}.node`);
-fs.copyFileSync(built, target);
+// Replaced by renaming, not overwritten: processes still running the old binary keep it mapped.
+fs.copyFileSync(built, `${target}.tmp`);
+fs.renameSync(`${target}.tmp`, target);
 console.log(`isolated-vm: built ${path.relative(root, target)}`);

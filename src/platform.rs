@@ -10,6 +10,10 @@ pub fn init() {
   PLATFORM.get_or_init(|| {
     // The protected platform needs every thread to be created after V8 starts, which Node's
     // threads are not. The WebAssembly trap handler is never enabled: Node owns SIGSEGV.
+    // V8 pools the pages of a destroyed isolate for other isolates and releases them with
+    // tasks of those isolates, which only run while they work: idle processes would keep the
+    // memory of every isolate they ever disposed. Release it when the isolate goes.
+    v8::V8::set_flags_from_string("--no-memory-pool-share-memory-on-teardown");
     let platform = v8::new_unprotected_default_platform(0, false).make_shared();
     v8::V8::initialize_platform(platform.clone());
     v8::V8::initialize();

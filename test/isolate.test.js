@@ -39,7 +39,15 @@ test('getHeapStatistics has the fields of v8.getHeapStatistics() plus externally
   assert.equal(sync.externally_allocated_size, 0);
   const context = isolate.createContextSync();
   context.evalSync('globalThis.buffer = new ArrayBuffer(1024 * 1024)');
-  assert.ok(isolate.getHeapStatisticsSync().externally_allocated_size >= 1024 * 1024);
+  const withBuffer = isolate.getHeapStatisticsSync();
+  assert.ok(withBuffer.externally_allocated_size >= 1024 * 1024);
+  // The heap figures follow what the code keeps.
+  context.evalSync('globalThis.objects = Array.from({ length: 2e5 }, (_, i) => ({ i }))');
+  const withObjects = isolate.getHeapStatisticsSync();
+  assert.ok(withObjects.used_heap_size - withBuffer.used_heap_size >= 4 * 1024 * 1024, `${withObjects.used_heap_size - withBuffer.used_heap_size}`);
+  assert.ok(withObjects.total_heap_size >= withObjects.used_heap_size);
+  assert.equal(withObjects.heap_size_limit, isolate.getHeapStatisticsSync().heap_size_limit);
+  context.evalSync('globalThis.buffer = null; globalThis.objects = null');
   isolate.dispose();
 });
 

@@ -55,13 +55,32 @@ pub fn reap_later(value: Box<dyn Send>) {
     let (sender, receiver) = crossbeam_channel::unbounded::<Box<dyn Send>>();
     std::thread::Builder::new()
       .name("isolated-vm-reaper".into())
-      .spawn(move || {
-        for value in receiver {
-          drop(value);
-        }
-      })
+      .spawn(move || reaper(receiver))
       .expect("failed to start the isolated-vm reaper thread");
     Mutex::new(sender)
   });
   let _ = sender.lock().send(value);
+}
+
+/// How long the reaper waits for more work before returning freed memory to the system.
+const TRIM_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
+
+fn reaper(receiver: crossbeam_channel::Receiver<Box<dyn Send>>) {
+  let mut freed = false;
+  loop {
+    let next = if freed { receiver.recv_timeout(TRIM_AFTER).map_err(|e| e.is_timeout()) } else { receiver.recv().map_err(|_| false) };
+    match next {
+      Ok(value) => {
+        drop(value);
+        freed = true;
+      }
+      // Quiet for a while after freeing: destroyed isolates leave the allocator's arenas full
+      // of free memory that it keeps unless asked, so ask.
+      Err(true) => {
+        unsafe { libc::malloc_trim(0) };
+        freed = false;
+      }
+      Err(false) => return,
+    }
+  }
 }

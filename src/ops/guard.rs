@@ -134,14 +134,11 @@ pub fn limit_promise(value: &Transferable, timeout_ms: u32, started: Instant) {
   }
   let at = started + Duration::from_millis(timeout_ms as u64);
   core.deadlines.lock().push((at, Arc::downgrade(state)));
-  let state = Arc::downgrade(state);
-  // Firing after the promise settled does nothing: the first outcome stands.
-  Timer::start(at.saturating_duration_since(Instant::now()), move || {
-    if let Some(state) = state.upgrade() {
-      state.settle(Err(Error::generic(msg::TIMED_OUT)));
-    }
-  })
-  .detach();
+  // The timer keeps the outcome alive: a promise that can never settle may be garbage collected
+  // meanwhile, and the call must still end with the timeout. Firing after the promise settled
+  // does nothing: the first outcome stands.
+  let state = state.clone();
+  Timer::start(at.saturating_duration_since(Instant::now()), move || state.settle(Err(Error::generic(msg::TIMED_OUT)))).detach();
 }
 
 struct DepthGuard<'a>(&'a IsolateCore);
