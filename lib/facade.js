@@ -291,9 +291,75 @@ module.exports = function createIsolatedVm(binding, options = {}) {
     compileScriptSync(code, options) { return compileScript(this, SYNC, 'compileScriptSync', arguments); },
     createContext(options) { return createContext(this, ASYNC, 'createContext', arguments); },
     createContextSync(options) { return createContext(this, SYNC, 'createContextSync', arguments); },
+    createInspectorSession() { return createInspectorSession(this); },
     dispose() { binding.isolateDispose(this); },
     getHeapStatistics() { return binding.isolateGetHeapStatistics(this, ASYNC); },
     getHeapStatisticsSync() { return binding.isolateGetHeapStatistics(this, SYNC); },
+    startCpuProfiler(title) {
+      checkCount('startCpuProfiler', arguments, 1);
+      binding.isolateStartCpuProfiler(this, checkString('startCpuProfiler', 1, title));
+    },
+    stopCpuProfiler(title) {
+      checkCount('stopCpuProfiler', arguments, 1);
+      return stopCpuProfiler(this, checkString('stopCpuProfiler', 1, title));
+    },
+  });
+
+  // ThreadCpuProfile[]: the binding gives the thread and the inspector's `Profiler.stop` answer.
+  async function stopCpuProfiler(isolate, title) {
+    const stopped = await binding.isolateStopCpuProfiler(isolate, ASYNC, title);
+    if (stopped.length === 0) {
+      return [];
+    }
+    const [threadId, response] = stopped;
+    return [{ threadId, profile: JSON.parse(response).result.profile }];
+  }
+
+  // --- Inspector sessions ----------------------------------------------------------------------
+
+  // The handlers of each session, which the binding reaches through `deliver`.
+  const sessionHandlers = new WeakMapCtor();
+
+  function createInspectorSession(isolate) {
+    const handlers = { onNotification: undefined, onResponse: undefined };
+    const deliver = (isResponse, callId, message) => {
+      const handler = isResponse ? handlers.onResponse : handlers.onNotification;
+      if (typeof handler === 'function') {
+        if (isResponse) {
+          handler(callId, message);
+        } else {
+          handler(message);
+        }
+      }
+    };
+    const session = binding.isolateCreateInspectorSession(isolate, deliver);
+    sessionHandlers.set(session, handlers);
+    return session;
+  }
+
+  function sessionHandler(session, key) {
+    binding.sessionCheck(session);
+    return sessionHandlers.get(session)[key];
+  }
+
+  function setSessionHandler(session, key, value) {
+    binding.sessionCheck(session);
+    if (typeof value !== 'function') {
+      throw new TypeErrorCtor(`\`${key}\` must be a function`);
+    }
+    sessionHandlers.get(session)[key] = value;
+  }
+
+  const Session = defineClass('Session', undefined, {
+    dispatchProtocolMessage(message) {
+      checkCount('dispatchProtocolMessage', arguments, 1);
+      binding.sessionDispatch(this, checkString('dispatchProtocolMessage', 1, message));
+    },
+    dispose() { binding.sessionDispose(this); },
+    get onNotification() { return sessionHandler(this, 'onNotification'); },
+    set onNotification(value) { setSessionHandler(this, 'onNotification', value); },
+    get onResponse() { return sessionHandler(this, 'onResponse'); },
+    set onResponse(value) { setSessionHandler(this, 'onResponse', value); },
   });
 
   // --- Context ----------------------------------------------------------------------------------
@@ -691,7 +757,7 @@ module.exports = function createIsolatedVm(binding, options = {}) {
 
   // The binding creates instances of these classes (results, transferred objects) through this
   // factory, in the order of its `Kind` enumeration.
-  const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto, Module];
+  const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto, Module, Session];
   const makers = classes.map((ctor) => instantiators.get(ctor));
   binding.setup((kind) => makers[kind](), ivm, options.facadeFile);
   return freeze(ivm);

@@ -25,6 +25,7 @@ pub enum Kind {
   ExternalCopy = 6,
   CopyInto = 7,
   Module = 8,
+  Session = 9,
 }
 
 /// Data that `release()` drops. Reading it after release fails with the class's message.
@@ -57,6 +58,8 @@ pub enum Handle {
   Context(Releasable<ContextData>),
   Script(Releasable<ScriptData>),
   Module(Releasable<ModuleData>),
+  /// An inspector session (not transferable).
+  Session(Arc<crate::ops::inspector::SessionData>),
   Reference(Releasable<RefData>),
   /// The result of `derefInto()`, usable once.
   Dereference(Releasable<RefData>),
@@ -75,6 +78,7 @@ impl Handle {
       Handle::Context(_) => Kind::Context,
       Handle::Script(_) => Kind::Script,
       Handle::Module(_) => Kind::Module,
+      Handle::Session(_) => Kind::Session,
       Handle::Reference(_) => Kind::Reference,
       Handle::Dereference(_) => Kind::Dereference,
       Handle::Callback(_) => Kind::Callback,
@@ -91,6 +95,7 @@ impl Handle {
       Transferable::Context(data) => Handle::Context(Releasable::new(data.clone(), msg::CONTEXT_RELEASED)),
       Transferable::Script(data) => Handle::Script(Releasable::new(data.clone(), msg::SCRIPT_RELEASED)),
       Transferable::Module(data) => Handle::Module(Releasable::new(data.clone(), msg::MODULE_RELEASED)),
+      Transferable::Session(data) => Handle::Session(data.clone()),
       Transferable::Reference(data) => Handle::Reference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::DereferenceHandle(data) => Handle::Dereference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::ExternalCopy(data) => Handle::ExternalCopy(Releasable::new(data.clone(), msg::COPY_RELEASED)),
@@ -108,6 +113,7 @@ impl Handle {
       Handle::Context(data) => Transferable::Context(data.get()?),
       Handle::Script(data) => Transferable::Script(data.get()?),
       Handle::Module(data) => Transferable::Module(data.get()?),
+      Handle::Session(_) => return Err(Error::type_error(msg::NON_TRANSFERABLE)),
       Handle::Reference(data) => Transferable::Reference(data.get()?),
       Handle::Dereference(data) => Transferable::Dereference(
         data.release().ok_or_else(|| Error::generic("The return value of `derefInto()` should only be used once"))?,
@@ -143,6 +149,12 @@ impl Handle {
   pub fn module(&self) -> Result<Arc<ModuleData>> {
     match self {
       Handle::Module(data) => data.get(),
+      _ => Err(illegal()),
+    }
+  }
+  pub fn session(&self) -> Result<&Arc<crate::ops::inspector::SessionData>> {
+    match self {
+      Handle::Session(data) => Ok(data),
       _ => Err(illegal()),
     }
   }

@@ -8,11 +8,13 @@
 //! - `api`: the binding functions the JavaScript facade calls, written once for both worlds.
 //! - `node`: the Node side (environments, Node-API conversions, module initialization).
 //! - `inner`: the API inside isolates.
+//! - `inspector`: the V8 inspector (DevTools sessions, the CPU profiler).
 
 mod api;
 mod error;
 mod handle;
 mod inner;
+mod inspector;
 mod isolate;
 mod node;
 mod ops;

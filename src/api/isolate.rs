@@ -55,10 +55,11 @@ pub fn create_context(front: &mut dyn Front) -> Result<()> {
   run(front, mode, |front| {
     let handle = front.handle(0)?;
     let core = handle.isolate()?;
-    if front.boolean(2)? && !core.inspector_enabled {
+    let inspector = front.boolean(2)?;
+    if inspector && !core.inspector_enabled {
       return Err(Error::generic("Inspector is not enabled for this isolate"));
     }
-    Ok(ops::isolate::create_context(core))
+    Ok(ops::isolate::create_context(core, inspector))
   })
 }
 

@@ -6,6 +6,7 @@ pub mod callback;
 pub mod context;
 pub mod external_copy;
 pub mod front;
+pub mod inspector;
 pub mod isolate;
 pub mod module;
 pub mod reference;
@@ -36,6 +37,12 @@ pub static FUNCTIONS: &[(&str, BindingFn)] = &[
   ("contextEvalClosure", context::eval_closure),
   ("contextRelease", context::release),
   ("isolateMemoryPeak", isolate::memory_peak),
+  ("isolateCreateInspectorSession", inspector::create_session),
+  ("isolateStartCpuProfiler", inspector::start_cpu_profiler),
+  ("isolateStopCpuProfiler", inspector::stop_cpu_profiler),
+  ("sessionDispatch", inspector::dispatch),
+  ("sessionDispose", inspector::dispose),
+  ("sessionCheck", inspector::check),
   ("isolateCompileModule", module::compile),
   ("moduleDependencySpecifiers", module::dependency_specifiers),
   ("moduleId", module::id),

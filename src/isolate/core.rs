@@ -74,6 +74,11 @@ pub struct IsolateCore {
   pub waiting_on_node: AtomicUsize,
   /// When the promises of calls with a timeout run out of time (see ops::guard::limit_promise).
   pub(crate) deadlines: Mutex<Vec<(std::time::Instant, std::sync::Weak<crate::transfer::promise::PromiseState>)>>,
+  /// The thread this isolate is pinned to, if any (see scheduler::pin).
+  pub(crate) pinned: Mutex<Option<scheduler::PinnedThread>>,
+  /// The V8 inspector, once something needs it (sessions, profiler, inspectable contexts).
+  pub(crate) inspector: Mutex<Option<crate::inspector::InspectorCell>>,
+  pub(crate) inspector_shared: Arc<crate::inspector::Shared>,
 }
 
 impl IsolateCore {
@@ -124,6 +129,9 @@ impl IsolateCore {
       in_flight: Mutex::new(None),
       waiting_on_node: AtomicUsize::new(0),
       deadlines: Mutex::new(Vec::new()),
+      pinned: Mutex::new(None),
+      inspector: Mutex::new(None),
+      inspector_shared: Arc::new(crate::inspector::Shared::default()),
     });
     super::registry::register(&core);
     Ok(core)
@@ -184,12 +192,15 @@ impl IsolateCore {
       return false;
     }
     self.handle.terminate_execution();
+    self.inspector_shared.close();
     let shared = self.shared.lock().take();
+    let inspector = self.inspector.lock().take();
     // Dropping the last reference destroys the V8 isolate, which takes its lock: do that on the
     // reaper thread, never on a thread that may hold other isolates.
     if let Some(shared) = shared {
-      super::registry::reap(shared);
+      super::registry::reap(shared, inspector);
     }
+    drop(self.pinned.lock().take());
     let cancelled: Vec<Task> = {
       let mut queue = self.queue.lock();
       queue.items.drain(..).collect()
@@ -203,10 +214,26 @@ impl IsolateCore {
     true
   }
 
-  /// Whether this isolate survives V8's fatal errors (it has `onCatastrophicError`): then its
-  /// code only ever runs on pool threads, which can be given up, never on Node's.
+  /// Whether this isolate survives V8's fatal errors (it has `onCatastrophicError`).
   pub fn survives_fatal_errors(&self) -> bool {
     self.on_catastrophic_error.is_some()
+  }
+
+  /// Whether synchronous calls from Node must run this isolate on another thread while Node's
+  /// thread waits, serving host calls: isolates that survive fatal errors (Node's thread cannot
+  /// be given up), inspectable ones (a paused isolate needs Node's thread to deliver the
+  /// debugger's messages) and pinned ones.
+  pub fn runs_off_node_thread(&self) -> bool {
+    self.survives_fatal_errors() || self.inspector_enabled || self.pinned.lock().is_some()
+  }
+
+  /// Whether this thread may run the isolate's queue (not if it is pinned to another thread).
+  pub fn may_run_on_this_thread(&self) -> bool {
+    let current = std::thread::current().id();
+    match &*self.pinned.lock() {
+      Some(pinned) => pinned.thread == current,
+      None => true,
+    }
   }
 
   /// Gives the isolate up after a fatal V8 error on this thread, without touching V8 again: it

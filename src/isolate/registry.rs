@@ -42,8 +42,23 @@ pub fn dispose_owned_by(env: Option<u64>) {
 /// Destroys a disposed isolate's V8 isolate on the reaper thread. Destruction takes the
 /// isolate's lock, which a thread holding other isolates must never wait for; if someone still
 /// uses the isolate, the last of them destroys it when done.
-pub fn reap(shared: Arc<v8::SharedIsolate>) {
-  reap_later(Box::new(shared));
+pub fn reap(shared: Arc<v8::SharedIsolate>, inspector: Option<crate::inspector::InspectorCell>) {
+  reap_later(Box::new(Reaped { shared, inspector }));
+}
+
+/// A V8 isolate to destroy, with what must go before it while it is still alive.
+struct Reaped {
+  shared: Arc<v8::SharedIsolate>,
+  inspector: Option<crate::inspector::InspectorCell>,
+}
+
+impl Drop for Reaped {
+  fn drop(&mut self) {
+    if let Some(inspector) = self.inspector.take() {
+      let _locker = self.shared.lock();
+      drop(inspector);
+    }
+  }
 }
 
 /// Drops `value` on the reaper thread. For things released from places where dropping them is

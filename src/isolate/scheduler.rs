@@ -54,8 +54,12 @@ fn pool() -> &'static Pool {
   })
 }
 
-/// Puts an isolate with queued work on the ready list.
+/// Puts an isolate with queued work on the ready list (or wakes its own thread, if pinned).
 pub(crate) fn schedule(core: Arc<IsolateCore>) {
+  if let Some(pinned) = &*core.pinned.lock() {
+    let _ = pinned.wake.send(());
+    return;
+  }
   let pool = pool();
   let mut state = pool.state.lock();
   state.ready.push_back(core);
@@ -101,6 +105,9 @@ fn worker(pool: &'static Pool) {
 fn drain(core: &Arc<IsolateCore>) {
   loop {
     let outcome = executor::with_isolate(core, |isolate| loop {
+      if !core.may_run_on_this_thread() {
+        return Drained::Handoff;
+      }
       let task = {
         let mut queue = core.queue.lock();
         match queue.items.pop_front() {
@@ -120,6 +127,15 @@ fn drain(core: &Arc<IsolateCore>) {
     match outcome {
       Ok(Drained::Empty) => return,
       Ok(Drained::Yield) => std::thread::yield_now(),
+      Ok(Drained::Handoff) => {
+        // Pinned to another thread meanwhile (or unpinned from this one): pass the queue on.
+        core.queue.lock().scheduled = false;
+        if !core.queue.lock().items.is_empty() {
+          core.queue.lock().scheduled = true;
+          schedule(core.clone());
+        }
+        return;
+      }
       Err(_) => {
         // Disposed: `dispose` already failed the queued tasks; fail any that raced in.
         let cancelled: Vec<Task> = {
@@ -139,6 +155,73 @@ fn drain(core: &Arc<IsolateCore>) {
 enum Drained {
   Empty,
   Yield,
+  Handoff,
+}
+
+/// A thread of its own for an isolate that must not move between threads (while it is being
+/// profiled: V8's sampler signals the thread that started it).
+pub struct PinnedThread {
+  pub thread: std::thread::ThreadId,
+  /// The thread's id in the operating system (`ThreadCpuProfile.threadId`).
+  pub os_id: i64,
+  wake: crossbeam_channel::Sender<()>,
+}
+
+/// Pins `core` to a new thread, which runs its queue until `unpin`.
+pub fn pin(core: &Arc<IsolateCore>) -> Result<(), std::io::Error> {
+  let mut pinned = core.pinned.lock();
+  if pinned.is_some() {
+    return Ok(());
+  }
+  let (wake, woken) = crossbeam_channel::unbounded::<()>();
+  let (ready, started) = crossbeam_channel::bounded(1);
+  let thread_core = core.clone();
+  let handle = std::thread::Builder::new()
+    .name("isolated-vm".into())
+    .stack_size(STACK_SIZE)
+    .spawn(move || {
+      let _ = ready.send(unsafe { libc::syscall(libc::SYS_gettid) });
+      run_pinned(&thread_core, &woken);
+    })?;
+  let os_id = started.recv().unwrap_or(0);
+  *pinned = Some(PinnedThread { thread: handle.thread().id(), os_id, wake });
+  drop(pinned);
+  // Whatever is queued moves over at the next task boundary (see `drain`).
+  let _ = core.pinned.lock().as_ref().map(|p| p.wake.send(()));
+  Ok(())
+}
+
+/// Lets the isolate run on the pool again; its thread ends.
+pub fn unpin(core: &Arc<IsolateCore>) {
+  let previous = core.pinned.lock().take();
+  drop(previous);
+  let queued = {
+    let mut queue = core.queue.lock();
+    let queued = !queue.items.is_empty() && !queue.scheduled;
+    if queued {
+      queue.scheduled = true;
+    }
+    queued
+  };
+  if queued {
+    schedule(core.clone());
+  }
+}
+
+fn run_pinned(core: &Arc<IsolateCore>, woken: &crossbeam_channel::Receiver<()>) {
+  // The channel closes when `unpin` drops the sender.
+  while woken.recv().is_ok() {
+    if core.is_disposed() {
+      break;
+    }
+    let mut queue = core.queue.lock();
+    if queue.items.is_empty() {
+      continue;
+    }
+    queue.scheduled = true;
+    drop(queue);
+    drain(core);
+  }
 }
 
 /// Runs `f`, which blocks, without holding back the pool: if this is a pool worker, another

@@ -70,6 +70,10 @@ pub fn run_user_code<'s, 'i>(
     return Err(Error::generic(msg::TIMED_OUT));
   }
   if result.is_none() {
+    if let (Some(exception), Some(inspector)) = (exception, crate::inspector::existing(&core)) {
+      let message = tc.message();
+      inspector.exception_thrown(tc, exception, message);
+    }
     return Err(match exception {
       Some(exception) => Error::Thrown(v8conv::thrown_from_v8(tc, exception)),
       None => Error::generic("An exception was thrown. Sorry I don't know more."),

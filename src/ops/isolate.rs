@@ -30,13 +30,18 @@ pub fn in_default_context<R>(isolate: &mut v8::Isolate, f: impl FnOnce(&mut v8::
   f(scope, &core)
 }
 
-pub fn create_context(core: &Arc<IsolateCore>) -> Work {
+/// A new context; with `inspector`, visible to the isolate's inspector sessions.
+pub fn create_context(core: &Arc<IsolateCore>, inspector: bool) -> Work {
   Work::Isolate(
     core.clone(),
-    Box::new(|isolate| {
+    Box::new(move |isolate| {
       let core = current_core()?;
+      let inspector = inspector.then(|| crate::inspector::state(&core, isolate));
       v8::scope!(let scope, isolate);
       let context = hooks::new_context(scope);
+      if let Some(inspector) = inspector {
+        inspector.context_created(scope, context);
+      }
       let scope = &mut v8::ContextScope::new(scope, context);
       let global = context.global(scope);
       let context = Remote::new(&core, scope, context);

@@ -11,6 +11,7 @@ pub mod code_cache;
 pub mod completion;
 pub mod context;
 pub mod guard;
+pub mod inspector;
 pub mod isolate;
 pub mod module;
 pub mod reference;
@@ -117,7 +118,7 @@ pub fn run_sync(work: Work) -> Result<Transferable> {
         return Err(Error::generic(msg::SYNC_FROM_ASYNC));
       };
       // Unless the isolate is waiting for this very thread (a host function calling back).
-      if core.survives_fatal_errors() && core.waiting_on_node.load(Ordering::SeqCst) == 0 {
+      if core.runs_off_node_thread() && core.waiting_on_node.load(Ordering::SeqCst) == 0 {
         return run_sync_on_pool(&env, Work::Isolate(core, work));
       }
       executor::with_isolate(&core, work)?

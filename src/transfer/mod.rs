@@ -61,6 +61,8 @@ pub enum Transferable {
   Context(Arc<ContextData>),
   Script(Arc<ScriptData>),
   Module(Arc<crate::ops::module::ModuleData>),
+  /// An inspector session, handed to the world that created it.
+  Session(Arc<crate::ops::inspector::SessionData>),
   Reference(Arc<RefData>),
   /// The object `derefInto()` returns (a `Dereference` instance in the caller's world).
   DereferenceHandle(Arc<RefData>),

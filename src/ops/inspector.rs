@@ -1,0 +1,78 @@
+//! Inspector sessions (`isolate.createInspectorSession()`) and the CPU profiler.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::Work;
+use crate::error::{Error, Result};
+use crate::inspector::{self, Message, Sink};
+use crate::isolate::{executor, IsolateCore};
+use crate::transfer::{CallbackData, Transferable};
+
+/// A session: its isolate and the id of its V8 session there.
+pub struct SessionData {
+  core: Arc<IsolateCore>,
+  id: u64,
+  dead: AtomicBool,
+}
+
+impl std::fmt::Debug for SessionData {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "Session({})", self.id)
+  }
+}
+
+const SESSION_DEAD: &str = "Session is dead";
+
+/// `createInspectorSession()`: output goes to `deliver`, the facade's function calling the
+/// session's `onResponse` / `onNotification`.
+pub fn create_session(core: &Arc<IsolateCore>, deliver: Arc<CallbackData>) -> Result<Work> {
+  if executor::is_current(core) {
+    return Err(Error::generic("An isolate is not debuggable from within itself"));
+  }
+  if core.is_disposed() {
+    // Sic: isolated-vm's wording.
+    return Err(Error::generic("Isolate is diposed"));
+  }
+  if !core.inspector_enabled {
+    return Err(Error::generic("Inspector is not enabled for this isolate"));
+  }
+  Ok(Work::Isolate(
+    core.clone(),
+    Box::new(move |isolate| {
+      let core = executor::current().ok_or(Error::Pending)?;
+      let id = inspector::state(&core, isolate).connect(Sink::Node(deliver));
+      Ok(Transferable::Session(Arc::new(SessionData { core, id, dead: AtomicBool::new(false) })))
+    }),
+  ))
+}
+
+impl SessionData {
+  fn check_alive(&self) -> Result<()> {
+    if self.dead.load(Ordering::SeqCst) || self.core.is_disposed() {
+      Err(Error::generic(SESSION_DEAD))
+    } else {
+      Ok(())
+    }
+  }
+
+  /// `dispatchProtocolMessage(message)`: handled on the isolate's side soon after; `hold` keeps
+  /// the caller's world alive until then.
+  pub fn dispatch(&self, text: String, hold: Box<dyn Send>) -> Result<()> {
+    self.check_alive()?;
+    inspector::send(&self.core, Message::Dispatch { session: self.id, text, hold });
+    Ok(())
+  }
+
+  /// `dispose()`
+  pub fn dispose(&self) -> Result<()> {
+    self.check_alive()?;
+    self.dead.store(true, Ordering::SeqCst);
+    inspector::send(&self.core, Message::Close { session: self.id });
+    Ok(())
+  }
+
+  pub fn check(&self) -> Result<()> {
+    self.check_alive()
+  }
+}
