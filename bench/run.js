@@ -106,6 +106,52 @@ async function compileInFreshIsolates(code, options) {
   return result;
 }
 
+// About 500 KB of library code for the snapshot cases, shaped like a utility library: an IIFE
+// of functions with real bodies, and tables built when it loads (what snapshots save).
+function library() {
+  const parts = ['(function () {\n  const lib = {};\n'];
+  for (let i = 0; parts.join('').length < 480 * 1024; i++) {
+    parts.push(`  function helper${i}(input, options) {
+    const result = [];
+    for (let k = 0; k < input.length; k++) {
+      const value = input[k];
+      switch (typeof value) {
+        case 'number': result.push(value * ${i + 1} + (options && options.offset || 0)); break;
+        case 'string': result.push(value.toUpperCase() + '-${i}'); break;
+        case 'object': result.push(value === null ? null : Object.keys(value).length); break;
+        default: result.push(undefined);
+      }
+    }
+    return options && options.reverse ? result.reverse() : result;
+  }
+  lib.helper${i} = helper${i};
+`);
+  }
+  parts.push(`  // Tables built at load time.
+  lib.squares = new Float64Array(65536).map((_, i) => Math.sqrt(i));
+  lib.words = new Map();
+  for (let i = 0; i < 20000; i++) lib.words.set('word' + i, { id: i, length: String(i).length });
+  lib.f0 = lib.helper0;
+  globalThis.lib = lib;
+})();
+`);
+  return parts.join('');
+}
+
+// Creates an isolate and a context ready to use the library, one per batch; disposal untimed.
+async function createWithLibrary(make) {
+  const isolates = [];
+  const result = await measure(1, () => {
+    const { isolate, context } = make();
+    if (context.evalSync('typeof lib.f0') !== 'function') {
+      throw new Error('the library is missing');
+    }
+    isolates.push(isolate);
+  });
+  isolates.forEach((isolate) => isolate.dispose());
+  return result;
+}
+
 const cases = {
   async 'new Isolate + dispose'() {
     return measure(20, () => {
@@ -258,6 +304,27 @@ export const value = ${i} + ${imports.map((j) => `v${j}`).join(' + ') || 0};`;
     });
     isolate.dispose();
     return result;
+  },
+
+  async 'isolate + context running a 500 KB library'() {
+    const code = library();
+    return createWithLibrary(() => {
+      const isolate = new ivm.Isolate();
+      const context = isolate.createContextSync();
+      context.evalSync(code);
+      return { isolate, context };
+    });
+  },
+
+  async 'isolate + context from a snapshot of that library'() {
+    if (typeof ivm.Isolate.createSnapshot !== 'function') {
+      return {};
+    }
+    const snapshot = ivm.Isolate.createSnapshot([{ code: library() }]);
+    return createWithLibrary(() => {
+      const isolate = new ivm.Isolate({ snapshot });
+      return { isolate, context: isolate.createContextSync() };
+    });
   },
 
   async 'two 300 ms loops on two isolates (wall ms)'() {

@@ -279,7 +279,8 @@ module.exports = function createIsolatedVm(binding, options = {}) {
     }
     const inspector = boolOption(options, 'inspector', false);
     const onCatastrophicError = functionOption(options, 'onCatastrophicError');
-    binding.isolateNew(instance, memoryLimit, inspector, onCatastrophicError);
+    const snapshot = option(options, 'snapshot');
+    binding.isolateNew(instance, memoryLimit, inspector, onCatastrophicError, snapshot);
   }, {
     get cpuTime() { return binding.isolateCpuTime(this); },
     get wallTime() { return binding.isolateWallTime(this); },
@@ -303,7 +304,35 @@ module.exports = function createIsolatedVm(binding, options = {}) {
       checkCount('stopCpuProfiler', arguments, 1);
       return stopCpuProfiler(this, checkString('stopCpuProfiler', 1, title));
     },
+  }, {
+    createSnapshot(scripts, warmupScript, options) { return createSnapshot(arguments); },
   });
+
+  // Isolate.createSnapshot(scripts, warmupScript, options): `options` (an addition of this
+  // implementation) bounds the scripts: `timeout` in ms (default 5000, 0 for none) and
+  // `memoryLimit` in MB (default 128).
+  function createSnapshot(args) {
+    checkCount('createSnapshot', args, 1);
+    const scripts = optionalArray('createSnapshot', 1, args[0]);
+    if (scripts === undefined) {
+      throw requiresParameter('createSnapshot', 1, 'an array');
+    }
+    const warmup = args[1] === undefined || args[1] === null ? undefined : checkString('createSnapshot', 2, args[1]);
+    const options = optionalObject('createSnapshot', 3, args[2]);
+    const flat = [];
+    for (const script of scripts) {
+      if (script === null || typeof script !== 'object' || typeof script.code !== 'string') {
+        throw new TypeErrorCtor('`code` property is required');
+      }
+      flat.push(script.code, ...origin(script));
+    }
+    const timeout = int32Option(options, 'timeout', 5000);
+    const memoryLimit = numberOption(options, 'memoryLimit', 128);
+    if (memoryLimit < 8) {
+      throw new ErrorCtor('`memoryLimit` must be at least 8');
+    }
+    return binding.isolateCreateSnapshot(flat, warmup, timeout > 0 ? timeout : 0, memoryLimit);
+  }
 
   // ThreadCpuProfile[]: the binding gives the thread and the inspector's `Profiler.stop` answer.
   async function stopCpuProfiler(isolate, title) {

@@ -14,6 +14,8 @@ pub fn init() {
     // tasks of those isolates, which only run while they work: idle processes would keep the
     // memory of every isolate they ever disposed. Release it when the isolate goes.
     v8::V8::set_flags_from_string("--no-memory-pool-share-memory-on-teardown");
+    // SAFETY: V8's own hook for fatal errors, set before anything can fail.
+    unsafe { SetFatalFunction(crate::ops::catastrophe::fatal_error) };
     let platform = v8::new_unprotected_default_platform(0, false).make_shared();
     v8::V8::initialize_platform(platform.clone());
     v8::V8::initialize();
@@ -28,4 +30,11 @@ pub fn pump_foreground_tasks(isolate: &v8::Isolate) {
   if let Some(platform) = PLATFORM.get() {
     while v8::Platform::pump_message_loop(platform, isolate, false) {}
   }
+}
+
+unsafe extern "C" {
+  /// `v8::base::SetFatalFunction`: V8 calls the function on a fatal error before aborting, and
+  /// does not abort if it never returns. Not bound by the v8 crate; part of its V8 library.
+  #[link_name = "_ZN2v84base16SetFatalFunctionEPFvPKciS2_E"]
+  fn SetFatalFunction(function: unsafe extern "C" fn(file: *const std::ffi::c_char, line: i32, message: *const std::ffi::c_char));
 }

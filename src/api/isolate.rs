@@ -1,24 +1,61 @@
 //! `Isolate`.
 
 use crate::api::front::Front;
-use crate::api::{run, script_source};
+use crate::api::{array_buffer_copy, run, script_source};
 use crate::error::{msg, Error, Result};
 use crate::handle::Handle;
 use crate::isolate::{IsolateCore, IsolateOptions};
 use crate::ops::{self, Mode, Realm};
-use crate::transfer::{CallMode, Transferable};
+use crate::ops::sealed::GivenCache;
+use crate::ops::source::ScriptSource;
+use crate::transfer::buffer::Bytes;
+use crate::transfer::copy::{CopyData, Payload};
+use crate::transfer::{CallMode, Transferable, TransferOptions};
 
-/// `isolateNew(instance, memoryLimit, inspector, onCatastrophicError)`
+/// `isolateNew(instance, memoryLimit, inspector, onCatastrophicError, snapshot)`
 pub fn new(front: &mut dyn Front) -> Result<()> {
   let memory_limit_mb = front.number(1)?;
   let inspector = front.boolean(2)?;
   let on_catastrophic_error = if front.is_nullish(3) { None } else { Some(front.callback(3, CallMode::Ignored)?) };
+  let snapshot = if front.is_nullish(4) {
+    None
+  } else {
+    let sealed = array_buffer_copy(front, 4).ok_or_else(|| Error::type_error("`snapshot` must be an ExternalCopy to ArrayBuffer"))?;
+    Some(ops::snapshot::open(sealed)?)
+  };
   let owner_env = match front.realm() {
     Realm::Node(env) => Some(env.id),
     Realm::Isolate(core) => core.owner_env,
   };
-  let core = IsolateCore::new(IsolateOptions { memory_limit_mb, inspector, on_catastrophic_error, owner_env })?;
+  let core = IsolateCore::new(IsolateOptions { memory_limit_mb, inspector, on_catastrophic_error, owner_env, snapshot })?;
   front.bind(0, Handle::Isolate(core))
+}
+
+/// `isolateCreateSnapshot(scripts, warmupScript, timeout, memoryLimit)`: `scripts` is a flat list
+/// of `code, filename, lineOffset, columnOffset`. Returns an ExternalCopy of the snapshot.
+pub fn create_snapshot(front: &mut dyn Front) -> Result<()> {
+  let mut scripts = Vec::new();
+  let mut items = front.transferable_list(0, TransferOptions::NONE)?.into_iter();
+  while let (Some(code), Some(filename), Some(line), Some(column)) = (items.next(), items.next(), items.next(), items.next()) {
+    let (Transferable::String(code), Transferable::Number(line), Transferable::Number(column)) = (code, line, column) else {
+      return Err(Error::type_error("`code` property is required"));
+    };
+    let filename = match filename {
+      Transferable::String(filename) => Some(filename),
+      _ => None,
+    };
+    scripts.push(ScriptSource { code, filename, line_offset: line as i32, column_offset: column as i32, cached_data: GivenCache::None, produce_cached_data: false });
+  }
+  let warmup = if front.is_nullish(1) {
+    None
+  } else {
+    let code = front.string(1)?;
+    Some(ScriptSource { code, filename: None, line_offset: 0, column_offset: 0, cached_data: GivenCache::None, produce_cached_data: false })
+  };
+  let limits = ops::snapshot::Limits { timeout_ms: front.number(2)? as u32, memory_limit_mb: front.number(3)? };
+  let sealed = ops::snapshot::create(scripts, warmup, limits)?;
+  let bytes = parking_lot::Mutex::new(Some(Bytes::Owned(sealed.into_boxed_slice())));
+  front.ret(Transferable::ExternalCopy(CopyData::new(Payload::Buffer { bytes, view: None })))
 }
 
 /// `isolateDispose(isolate)`

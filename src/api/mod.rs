@@ -15,7 +15,7 @@ pub mod script;
 use front::Front;
 
 use crate::error::{Error, Result};
-use crate::ops::code_cache::GivenCache;
+use crate::ops::sealed::GivenCache;
 use crate::ops::source::ScriptSource;
 use crate::ops::{dispatch, Mode, Work};
 
@@ -37,6 +37,7 @@ pub static FUNCTIONS: &[(&str, BindingFn)] = &[
   ("contextEvalClosure", context::eval_closure),
   ("contextRelease", context::release),
   ("isolateMemoryPeak", isolate::memory_peak),
+  ("isolateCreateSnapshot", isolate::create_snapshot),
   ("isolateCreateInspectorSession", inspector::create_session),
   ("isolateStartCpuProfiler", inspector::start_cpu_profiler),
   ("isolateStopCpuProfiler", inspector::stop_cpu_profiler),
@@ -108,8 +109,14 @@ fn cached_data(front: &mut dyn Front, index: usize) -> Result<Option<Vec<u8>>> {
   if front.is_nullish(index) {
     return Ok(None);
   }
-  let not_a_buffer = || Error::type_error("`cachedData` must be an ExternalCopy to ArrayBuffer");
-  let handle = front.try_handle(index)?.ok_or_else(not_a_buffer)?;
-  let copy = handle.external_copy().map_err(|_| not_a_buffer())?.get()?;
-  copy.array_buffer_bytes().map(Some).ok_or_else(not_a_buffer)
+  let bytes = array_buffer_copy(front, index).ok_or_else(|| Error::type_error("`cachedData` must be an ExternalCopy to ArrayBuffer"))?;
+  Ok(Some(bytes))
+}
+
+/// The bytes of the ExternalCopy of an ArrayBuffer at `index`, if that is what it is (and it is
+/// not released).
+pub fn array_buffer_copy(front: &mut dyn Front, index: usize) -> Option<Vec<u8>> {
+  let handle = front.try_handle(index).ok()??;
+  let copy = handle.external_copy().ok()?.get().ok()?;
+  copy.array_buffer_bytes()
 }

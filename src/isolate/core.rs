@@ -21,6 +21,8 @@ pub struct IsolateOptions {
   pub on_catastrophic_error: Option<Arc<crate::transfer::CallbackData>>,
   /// The Node environment that created the isolate; its isolates are disposed with it.
   pub owner_env: Option<u64>,
+  /// A V8 startup snapshot to start from (checked by ops::snapshot::open).
+  pub snapshot: Option<v8::StartupData>,
 }
 
 /// State that is only touched while holding the isolate's V8 lock.
@@ -89,10 +91,13 @@ impl IsolateCore {
     // Heap sizes as isolated-vm sets them: the old generation gets the whole limit; the young
     // generation stays small (2 MB for 128 MB, at most 16 MB), which keeps creation cheap.
     let young_kb = 2f64.powf((options.memory_limit_mb / 128.0).min(4.0) + 10.0) as usize;
-    let params = v8::CreateParams::default()
+    let mut params = v8::CreateParams::default()
       .set_max_young_generation_size_in_bytes(young_kb * 1024)
       .set_max_old_generation_size_in_bytes(limit_bytes)
       .array_buffer_allocator(memory::allocator(&memory));
+    if let Some(snapshot) = options.snapshot {
+      params = params.snapshot_blob(snapshot);
+    }
     let mut isolate = v8::Isolate::new(params);
     memory.attach(isolate.thread_safe_handle());
     let data = Arc::as_ptr(&memory) as *mut std::ffi::c_void;

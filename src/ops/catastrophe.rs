@@ -28,18 +28,31 @@ const OUT_OF_MEMORY: &str = "Catastrophic out-of-memory error";
 /// V8's out-of-memory handler. Never returns.
 pub unsafe extern "C" fn out_of_memory(location: *const c_char, _details: &v8::OomDetails) {
   let location = if location.is_null() { "unknown".into() } else { unsafe { CStr::from_ptr(location) }.to_string_lossy() };
-  let on_pool_thread = std::thread::current().name() == Some("isolated-vm");
-  if let Some(core) = executor::current().filter(|core| core.survives_fatal_errors() && on_pool_thread) {
-    give_up(&core, OUT_OF_MEMORY);
-    scheduler::blocking(|| loop {
-      std::thread::park();
-    })
-  }
+  survive(OUT_OF_MEMORY, "out of memory");
   eprintln!("\n#\n# Fatal JavaScript out of memory in an isolate: {location}\n#\n");
   std::process::abort();
 }
 
-fn give_up(core: &Arc<IsolateCore>, message: &'static str) {
+/// V8's fatal error hook (`V8_Fatal`, failed checks): V8 aborts the process if this returns.
+pub unsafe extern "C" fn fatal_error(_file: *const c_char, _line: i32, message: *const c_char) {
+  let message = if message.is_null() { "fatal error".into() } else { unsafe { CStr::from_ptr(message) }.to_string_lossy() };
+  survive(&format!("Catastrophic error: {message}"), &message);
+}
+
+/// Gives up this thread (never returning) if it runs something that can survive V8's death: an
+/// isolate with `onCatastrophicError` on a pool thread, or a snapshot being made.
+fn survive(catastrophic_message: &str, snapshot_message: &str) {
+  super::snapshot::give_up_snapshot_thread(snapshot_message);
+  let on_pool_thread = std::thread::current().name() == Some("isolated-vm");
+  if let Some(core) = executor::current().filter(|core| core.survives_fatal_errors() && on_pool_thread) {
+    give_up(&core, catastrophic_message.to_string());
+    scheduler::blocking(|| loop {
+      std::thread::park();
+    })
+  }
+}
+
+fn give_up(core: &Arc<IsolateCore>, message: String) {
   if !core.abandon() {
     return;
   }
@@ -48,7 +61,7 @@ fn give_up(core: &Arc<IsolateCore>, message: &'static str) {
     done(Err(Error::generic(msg::MEMORY_LIMIT)));
   }
   if let Some(callback) = &core.on_catastrophic_error {
-    let call = super::reference::apply(&callback.function, Transferable::Undefined, vec![Transferable::string(message)], 0, TransferOptions::NONE);
+    let call = super::reference::apply(&callback.function, Transferable::Undefined, vec![Transferable::string(&message)], 0, TransferOptions::NONE);
     super::run_async(call, Box::new(|_| {}));
   }
 }

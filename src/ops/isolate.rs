@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::code_cache;
+use super::sealed::{self, Kind};
 use super::source::ScriptSource;
 use super::{guard, Work};
 use crate::error::{Error, Result};
@@ -66,7 +66,7 @@ pub fn compile_script(core: &Arc<IsolateCore>, mut source: ScriptSource) -> Work
         let script = guard::compile(scope, |scope| {
           v8::script_compiler::compile_unbound_script(scope, &mut compiled, options, v8::script_compiler::NoCacheReason::NoReason)
         })?;
-        let cache = source.cache_result(&compiled, || script.create_code_cache().map(|data| code_cache::seal(&data)));
+        let cache = source.cache_result(&compiled, || script.create_code_cache().map(|data| sealed::seal(Kind::CodeCache, &data)));
         Ok(cache.with(Transferable::Script(Arc::new(ScriptData { script: Remote::new(core, scope, script) }))))
       })
     }),

@@ -7,7 +7,7 @@
 
 pub mod callback;
 pub mod catastrophe;
-pub mod code_cache;
+pub mod sealed;
 pub mod completion;
 pub mod context;
 pub mod guard;
@@ -16,6 +16,7 @@ pub mod isolate;
 pub mod module;
 pub mod reference;
 pub mod script;
+pub mod snapshot;
 pub mod source;
 
 use std::sync::atomic::Ordering;

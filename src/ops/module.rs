@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use parking_lot::Mutex;
 
-use super::code_cache;
+use super::sealed::{self, Kind};
 use super::source::ScriptSource;
 use super::{guard, isolate::in_default_context, Work};
 use crate::error::{catch_panic, msg, Error, Result};
@@ -120,7 +120,7 @@ pub fn compile(core: &Arc<IsolateCore>, mut source: ScriptSource, meta: Option<A
         let module = guard::compile(scope, |scope| {
           v8::script_compiler::compile_module2(scope, &mut compiled, options, v8::script_compiler::NoCacheReason::NoReason)
         })?;
-        let cache = source.cache_result(&compiled, || module.get_unbound_module_script(scope).create_code_cache().map(|data| code_cache::seal(&data)));
+        let cache = source.cache_result(&compiled, || module.get_unbound_module_script(scope).create_code_cache().map(|data| sealed::seal(Kind::CodeCache, &data)));
         let requests = module.get_module_requests();
         let mut specifiers = Vec::with_capacity(requests.length());
         for index in 0..requests.length() {

@@ -1,6 +1,6 @@
 //! Source code with its script origin and code cache, as every compile path takes it.
 
-use super::code_cache::GivenCache;
+use super::sealed::GivenCache;
 use crate::error::{Error, Result};
 use crate::transfer::copy::{CopyData, Payload};
 use crate::transfer::v8conv::{str_to_v8, string_to_v8};
@@ -110,7 +110,7 @@ impl ScriptSource {
   }
 
   /// After compiling `source`: whether its cached data was rejected, and a new code cache from
-  /// `produce` (sealed by `code_cache::seal`) when one is wanted (asked for, and no accepted
+  /// `produce` (sealed by `sealed::seal`) when one is wanted (asked for, and no accepted
   /// cached data was given).
   pub fn cache_result(&self, source: &v8::script_compiler::Source, produce: impl FnOnce() -> Option<Vec<u8>>) -> CacheResult {
     let rejected = match self.cached_data {

@@ -1,14 +1,29 @@
-//! The code cache format: V8's cached data, sealed with a checksum.
+//! Binary data we hand out for V8 to read back (code caches, snapshots), sealed with a checksum.
 //!
-//! V8 checks that cached data was made by the same V8 for the same source length and flags, but
-//! (in release builds) not that its contents are intact: damaged data would be deserialized as
-//! is, into garbage code. So the data we hand out carries a header with a checksum of V8's
-//! payload, and data that does not match is rejected before V8 sees it.
+//! V8 checks that such data was made by the same V8 (and, for code caches, for the same source
+//! length and flags), but in release builds not that its contents are intact: damaged data would
+//! be deserialized as is, into garbage code or a crash. So the data carries a header with a kind
+//! and a checksum of V8's payload, and data that does not match is refused before V8 sees it.
 
-const MAGIC: &[u8; 4] = b"IVMc";
+/// What sealed data holds, as the first bytes of its header.
+#[derive(Clone, Copy)]
+pub enum Kind {
+  CodeCache,
+  Snapshot,
+}
+
+impl Kind {
+  fn magic(self) -> &'static [u8; 4] {
+    match self {
+      Kind::CodeCache => b"IVMc",
+      Kind::Snapshot => b"IVMs",
+    }
+  }
+}
+
 const HEADER: usize = 4 + 8 + 8;
 
-/// The cached data given to a compile.
+/// The code cache given to a compile.
 pub enum GivenCache {
   None,
   /// Not ours, damaged or truncated: rejected without reaching V8.
@@ -21,7 +36,7 @@ impl GivenCache {
   pub fn from_sealed(sealed: Option<Vec<u8>>) -> GivenCache {
     match sealed {
       None => GivenCache::None,
-      Some(sealed) if unseal(&sealed).is_some() => GivenCache::Valid(sealed),
+      Some(sealed) if unseal(Kind::CodeCache, &sealed).is_some() => GivenCache::Valid(sealed),
       Some(_) => GivenCache::Invalid,
     }
   }
@@ -35,18 +50,19 @@ impl GivenCache {
   }
 }
 
-/// V8's cached data, with the header `from_sealed` checks.
-pub fn seal(payload: &[u8]) -> Vec<u8> {
+/// V8's data, with the header `unseal` checks.
+pub fn seal(kind: Kind, payload: &[u8]) -> Vec<u8> {
   let mut sealed = Vec::with_capacity(HEADER + payload.len());
-  sealed.extend_from_slice(MAGIC);
+  sealed.extend_from_slice(kind.magic());
   sealed.extend_from_slice(&(payload.len() as u64).to_le_bytes());
   sealed.extend_from_slice(&checksum(payload).to_le_bytes());
   sealed.extend_from_slice(payload);
   sealed
 }
 
-fn unseal(sealed: &[u8]) -> Option<&[u8]> {
-  if sealed.len() < HEADER || &sealed[..4] != MAGIC {
+/// V8's data, if `sealed` is intact data of this kind.
+pub fn unseal(kind: Kind, sealed: &[u8]) -> Option<&[u8]> {
+  if sealed.len() < HEADER || &sealed[..4] != kind.magic() {
     return None;
   }
   let length = u64::from_le_bytes(sealed[4..12].try_into().ok()?);
