@@ -2,6 +2,7 @@
 // Serves a Chrome DevTools endpoint for an isolate.
 //
 //   node examples/inspector.js [port]
+//   node examples/inspector.js --self-test   # starts, lists the target over HTTP, exits
 //
 // Then open the URL it prints in Chrome (or point a DevTools-protocol client at the WebSocket).
 // The isolate runs a small program every second; set breakpoints in `file:///example.js`.
@@ -95,6 +96,18 @@ async function main() {
 
 module.exports = { serveInspector };
 
-if (require.main === module) {
+async function selfTest() {
+  const isolate = new ivm.Isolate({ inspector: true });
+  await isolate.createContext({ inspector: true });
+  const server = await serveInspector(isolate, 0);
+  const [target] = await (await fetch(`http://127.0.0.1:${server.address().port}/json/list`)).json();
+  console.log('target:', target.title, target.webSocketDebuggerUrl.replace(/:\d+\//, ':PORT/'));
+  server.close();
+  isolate.dispose();
+}
+
+if (process.argv.includes('--self-test')) {
+  selfTest();
+} else if (require.main === module) {
   main();
 }

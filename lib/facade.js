@@ -31,6 +31,7 @@ module.exports = function createIsolatedVm(binding, options = {}) {
   const INTERNAL = Symbol('internal');
   const isArray = Array.isArray;
   const MapCtor = Map;
+  const WeakRefCtor = WeakRef;
   const PromiseCtor = Promise;
   const isInteger = Number.isInteger;
   const WeakMapCtor = WeakMap;
@@ -263,7 +264,16 @@ module.exports = function createIsolatedVm(binding, options = {}) {
     const code = checkString(name, 1, args[0]);
     const options = optionalObject(name, 2, args[1]);
     const meta = functionOption(options, 'meta');
-    return binding.isolateCompileModule(isolate, mode, code, ...origin(options), ...cacheOptions(options), meta);
+    const compiled = binding.isolateCompileModule(isolate, mode, code, ...origin(options), ...cacheOptions(options), meta);
+    if (mode === SYNC) {
+      moduleId(compiled);
+      return compiled;
+    }
+    return (async () => {
+      const module = await compiled;
+      moduleId(module);
+      return module;
+    })();
   }
 
   function createContext(isolate, mode, name, args) {
@@ -503,15 +513,34 @@ module.exports = function createIsolatedVm(binding, options = {}) {
     return error;
   }
 
-  // Module ids by facade object (one module may have several facades).
+  // Module ids by facade object (one module may have several facades), and the first facade
+  // seen of each module, so that resolvers get the Module objects they know as referrers (the
+  // referrer of an `import()` comes back from the isolate as a new facade).
   const moduleIds = new WeakMapCtor();
+  const moduleFacades = new MapCtor();
   function moduleId(module) {
     let id = moduleIds.get(module);
     if (id === undefined) {
       id = binding.moduleId(module);
       moduleIds.set(module, id);
+      if (moduleFacades.get(id)?.deref() === undefined) {
+        moduleFacades.set(id, new WeakRefCtor(module));
+        if (moduleFacades.size > 2 * prunedAt) {
+          for (const [key, facade] of moduleFacades) {
+            if (facade.deref() === undefined) {
+              moduleFacades.delete(key);
+            }
+          }
+          prunedAt = moduleFacades.size;
+        }
+      }
     }
     return id;
+  }
+  let prunedAt = 64;
+
+  function knownFacade(module) {
+    return moduleFacades.get(moduleId(module))?.deref() ?? module;
   }
 
   // A linker for one instantiation. `visit(module)` numbers the module and says whether its
@@ -629,7 +658,7 @@ module.exports = function createIsolatedVm(binding, options = {}) {
   // evaluates it.
   function importer(context, resolver) {
     return async (specifier, referrer) => {
-      const module = await resolveAsync(resolver, specifier, referrer);
+      const module = await resolveAsync(resolver, specifier, knownFacade(referrer));
       const { modules, links } = await linkAsync(module, resolver);
       await binding.moduleInstantiate(module, ASYNC, context, undefined, modules, links);
       return module;
@@ -772,6 +801,21 @@ module.exports = function createIsolatedVm(binding, options = {}) {
   // The object `copyInto()` returns; it becomes a copy of the value in the world it is given to.
   const ExternalCopyInto = defineClass('ExternalCopyInto', undefined, {});
 
+  // --- NativeModule -----------------------------------------------------------------------------
+
+  // Native addons are built against Node's V8; isolates here run on isolated-vm's own V8, where
+  // such a library cannot be loaded.
+  const NATIVE_MODULE_UNSUPPORTED = 'NativeModule is not supported: native modules are compiled against Node\'s V8, '
+    + 'and isolates run on isolated-vm\'s own V8, which cannot load them. Give isolate code access to native '
+    + 'functionality through a host function instead (a Reference or a Callback).';
+
+  const NativeModule = defineClass('NativeModule', function () {
+    throw new ErrorCtor(NATIVE_MODULE_UNSUPPORTED);
+  }, {
+    create() { throw new ErrorCtor(NATIVE_MODULE_UNSUPPORTED); },
+    createSync() { throw new ErrorCtor(NATIVE_MODULE_UNSUPPORTED); },
+  });
+
   // --- The module -------------------------------------------------------------------------------
 
   const ivm = {
@@ -782,6 +826,7 @@ module.exports = function createIsolatedVm(binding, options = {}) {
     Reference,
     Callback,
     ExternalCopy,
+    NativeModule,
   };
 
   // The binding creates instances of these classes (results, transferred objects) through this
