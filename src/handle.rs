@@ -43,10 +43,6 @@ impl<T> Releasable<T> {
     self.data.lock().clone().ok_or_else(|| Error::generic(self.released_message))
   }
 
-  pub fn is_released(&self) -> bool {
-    self.data.lock().is_none()
-  }
-
   /// Drops this instance's hold on the data; returns it if it was still held.
   pub fn release(&self) -> Option<Arc<T>> {
     self.data.lock().take()

@@ -1,9 +1,11 @@
 //! `ExternalCopy` (and the objects `copyInto()` returns).
 
+use std::sync::Arc;
+
 use crate::api::front::Front;
 use crate::error::{msg, Result};
 use crate::handle::{Handle, Releasable};
-use crate::transfer::copy::total_external_size;
+use crate::transfer::copy::{total_external_size, CopyData};
 use crate::transfer::Transferable;
 
 /// `externalCopyNew(instance, value, transferOut, transferList)`
@@ -20,19 +22,19 @@ pub fn total_size(front: &mut dyn Front) -> Result<()> {
 
 /// `externalCopyCopy(copy, release, transferIn)`: the value, rebuilt in the caller's world.
 pub fn copy(front: &mut dyn Front) -> Result<()> {
-  let handle = front.handle(0)?;
-  let releasable = handle.external_copy()?;
-  let data = releasable.get()?;
-  let transfer_in = front.boolean(2)?;
-  if front.boolean(1)? {
-    releasable.release();
-  }
+  let (data, transfer_in) = copy_arguments(front)?;
   front.ret(Transferable::Copy { data, transfer_in })
 }
 
 /// `externalCopyCopyInto(copy, release, transferIn)`: an object that becomes the value when
 /// passed to another world.
 pub fn copy_into(front: &mut dyn Front) -> Result<()> {
+  let (data, transfer_in) = copy_arguments(front)?;
+  front.ret(Transferable::CopyIntoHandle { data, transfer_in })
+}
+
+/// The copy and `transferIn` of `copy` / `copyInto`, releasing the handle if asked.
+fn copy_arguments(front: &mut dyn Front) -> Result<(Arc<CopyData>, bool)> {
   let handle = front.handle(0)?;
   let releasable = handle.external_copy()?;
   let data = releasable.get()?;
@@ -40,7 +42,7 @@ pub fn copy_into(front: &mut dyn Front) -> Result<()> {
   if front.boolean(1)? {
     releasable.release();
   }
-  front.ret(Transferable::CopyIntoHandle { data, transfer_in })
+  Ok((data, transfer_in))
 }
 
 /// `externalCopyRelease(copy)`

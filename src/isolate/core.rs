@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use super::clock::Clock;
 use super::memory::{self, MemoryLimit};
 use super::scheduler::{self, Task, TaskInput};
-use crate::error::{msg, Error, ErrorData, ErrorKind, Result};
+use crate::error::{msg, Error, Result};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -271,11 +271,6 @@ impl IsolateCore {
       drop(queue);
       scheduler::schedule(self.clone());
     }
-  }
-
-  /// The error for work that could not run because the isolate is gone.
-  pub fn disposed_error() -> ErrorData {
-    ErrorData { kind: ErrorKind::Error, name: None, message: msg::ISOLATE_DISPOSED.into(), stack: None }
   }
 }
 

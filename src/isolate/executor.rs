@@ -40,11 +40,6 @@ pub fn is_current(core: &IsolateCore) -> bool {
   FRAMES.with(|frames| frames.borrow().last().is_some_and(|f| f.locked && f.core.id == core.id))
 }
 
-/// True if `core` is somewhere on this thread's stack of entered isolates.
-pub fn is_on_stack(core: &IsolateCore) -> bool {
-  FRAMES.with(|frames| frames.borrow().iter().any(|f| f.core.id == core.id))
-}
-
 /// Runs `f` with `core` locked and entered on this thread.
 ///
 /// Re-entrant: if `core` is already the current isolate, `f` runs right away on it. Otherwise

@@ -170,15 +170,8 @@ pub unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _ini
 }
 
 /// GC epilogue callback: `data` is the isolate's `MemoryLimit`.
-pub unsafe extern "C" fn after_gc(
-  isolate: v8::UnsafeRawIsolatePtr,
-  _gc_type: v8::GCType,
-  _flags: v8::GCCallbackFlags,
-  data: *mut c_void,
-) {
-  let limit = unsafe { &*(data as *const MemoryLimit) };
-  let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
-  let used = isolate.get_heap_statistics().used_heap_size();
+pub unsafe extern "C" fn after_gc(isolate: v8::UnsafeRawIsolatePtr, _gc_type: v8::GCType, _flags: v8::GCCallbackFlags, data: *mut c_void) {
+  let (limit, used) = unsafe { limit_and_heap(isolate, data) };
   limit.record_heap_used(used);
   if used + limit.external_bytes() > limit.limit {
     limit.trip();
@@ -186,13 +179,14 @@ pub unsafe extern "C" fn after_gc(
 }
 
 /// GC prologue callback: records the heap at its fullest (garbage included) for `peak`.
-pub unsafe extern "C" fn before_gc(
-  isolate: v8::UnsafeRawIsolatePtr,
-  _gc_type: v8::GCType,
-  _flags: v8::GCCallbackFlags,
-  data: *mut c_void,
-) {
+pub unsafe extern "C" fn before_gc(isolate: v8::UnsafeRawIsolatePtr, _gc_type: v8::GCType, _flags: v8::GCCallbackFlags, data: *mut c_void) {
+  let (limit, used) = unsafe { limit_and_heap(isolate, data) };
+  limit.record_peak(used);
+}
+
+/// The `MemoryLimit` a GC callback was registered with, and the isolate's used heap now.
+unsafe fn limit_and_heap<'a>(isolate: v8::UnsafeRawIsolatePtr, data: *mut c_void) -> (&'a MemoryLimit, usize) {
   let limit = unsafe { &*(data as *const MemoryLimit) };
   let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
-  limit.record_peak(isolate.get_heap_statistics().used_heap_size());
+  (limit, isolate.get_heap_statistics().used_heap_size())
 }

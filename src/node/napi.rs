@@ -84,11 +84,6 @@ impl Napi {
     call!(self, napi_create_bigint_words(negative as i32, words.len(), words.as_ptr(), &mut v))?;
     Ok(v)
   }
-  pub fn bigint_u64(self, n: u64) -> Result<Value> {
-    let mut v = null_mut();
-    call!(self, napi_create_bigint_uint64(n, &mut v))?;
-    Ok(v)
-  }
   pub fn object(self) -> Result<Value> {
     let mut v = null_mut();
     call!(self, napi_create_object(&mut v))?;
@@ -108,11 +103,6 @@ impl Napi {
   pub fn is_array(self, v: Value) -> Result<bool> {
     let mut b = false;
     call!(self, napi_is_array(v, &mut b))?;
-    Ok(b)
-  }
-  pub fn is_error(self, v: Value) -> Result<bool> {
-    let mut b = false;
-    call!(self, napi_is_error(v, &mut b))?;
     Ok(b)
   }
   pub fn is_promise(self, v: Value) -> Result<bool> {
@@ -196,16 +186,6 @@ impl Napi {
     let key = self.string_utf8(name)?;
     self.set(object, key, value)
   }
-  pub fn has_own(self, object: Value, key: Value) -> Result<bool> {
-    let mut b = false;
-    call!(self, napi_has_own_property(object, key, &mut b))?;
-    Ok(b)
-  }
-  pub fn delete(self, object: Value, key: Value) -> Result<bool> {
-    let mut b = false;
-    call!(self, napi_delete_property(object, key, &mut b))?;
-    Ok(b)
-  }
   pub fn get_element(self, object: Value, index: u32) -> Result<Value> {
     let mut v = null_mut();
     call!(self, napi_get_element(object, index, &mut v))?;
@@ -213,11 +193,6 @@ impl Napi {
   }
   pub fn set_element(self, object: Value, index: u32, value: Value) -> Result<()> {
     call!(self, napi_set_element(object, index, value))
-  }
-  pub fn strict_equals(self, a: Value, b: Value) -> Result<bool> {
-    let mut r = false;
-    call!(self, napi_strict_equals(a, b, &mut r))?;
-    Ok(r)
   }
 
   pub fn call(self, recv: Value, function: Value, args: &[Value]) -> Result<Value> {

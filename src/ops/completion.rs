@@ -85,10 +85,7 @@ fn settle_in_isolate(
       resolver.resolve(scope, value);
     }
     Err(error) => {
-      let value = match error {
-        Error::Thrown(thrown) => v8conv::thrown_to_v8(scope, thrown),
-        Error::Pending => v8::undefined(scope).into(),
-      };
+      let value = v8conv::rejection(scope, error);
       resolver.reject(scope, value);
     }
   }

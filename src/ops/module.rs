@@ -336,10 +336,7 @@ pub fn import_dynamically<'s>(
   let specifier = specifier.to_rust_string_lossy(scope);
   let result = catch_panic(|| start_import(scope, host_options, &specifier, resolver));
   if let Err(error) = result {
-    let error = match error {
-      Error::Thrown(thrown) => v8conv::thrown_to_v8(scope, thrown),
-      Error::Pending => v8::undefined(scope).into(),
-    };
+    let error = v8conv::rejection(scope, error);
     resolver.reject(scope, error);
   }
   Some(promise)
@@ -426,10 +423,7 @@ fn imported<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgu
       }
     }
     Err(error) => {
-      let error = match error {
-        Error::Thrown(thrown) => v8conv::thrown_to_v8(scope, thrown),
-        Error::Pending => v8::undefined(scope).into(),
-      };
+      let error = v8conv::rejection(scope, error);
       resolver.reject(scope, error);
     }
   }

@@ -97,17 +97,4 @@ impl Transferable {
       Transferable::String(Str::Utf16(s.encode_utf16().collect()))
     }
   }
-
-  /// `typeof` as isolated-vm reports it for a Reference to this value.
-  pub fn type_of(&self) -> TypeOf {
-    match self {
-      Transferable::Undefined => TypeOf::Undefined,
-      Transferable::Null => TypeOf::Null,
-      Transferable::Bool(_) => TypeOf::Boolean,
-      Transferable::Number(_) => TypeOf::Number,
-      Transferable::String(_) => TypeOf::String,
-      Transferable::Callback(_) => TypeOf::Function,
-      _ => TypeOf::Object,
-    }
-  }
 }

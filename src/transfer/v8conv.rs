@@ -194,6 +194,14 @@ fn error_property(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object
 
 /// Flattens a thrown value (isolated-vm's `CopyThrownValue`): errors keep their type, message
 /// and stack; primitives are copied; other objects become a generic error.
+/// The value a promise is rejected with for `error`.
+pub fn rejection<'s>(scope: &mut v8::PinScope<'s, '_>, error: Error) -> v8::Local<'s, v8::Value> {
+  match error {
+    Error::Thrown(thrown) => thrown_to_v8(scope, thrown),
+    Error::Pending => v8::undefined(scope).into(),
+  }
+}
+
 pub fn thrown_from_v8(scope: &mut v8::PinScope<'_, '_>, exception: v8::Local<v8::Value>) -> Thrown {
   if let Ok(object) = v8::Local::<v8::Object>::try_from(exception) {
     let constructor = object.get_constructor_name().to_rust_string_lossy(scope);
