@@ -351,7 +351,12 @@ module.exports = function createIsolatedVm(binding, options = {}) {
       return [];
     }
     const [threadId, response] = stopped;
-    return [{ threadId, profile: JSON.parse(response).result.profile }];
+    const profile = JSON.parse(response).result.profile;
+    // The documented CpuProfile has numeric script ids (the protocol's are strings).
+    for (const node of profile.nodes) {
+      node.callFrame.scriptId = Number(node.callFrame.scriptId);
+    }
+    return [{ threadId, profile }];
   }
 
   // --- Inspector sessions ----------------------------------------------------------------------

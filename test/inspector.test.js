@@ -201,7 +201,7 @@ function checkProfile(profile) {
     const frame = node.callFrame;
     assert.equal(typeof frame.functionName, 'string');
     assert.equal(typeof frame.url, 'string');
-    assert.equal(typeof frame.scriptId, 'string');
+    assert.equal(typeof frame.scriptId, 'number');
     assert.equal(typeof frame.lineNumber, 'number');
     assert.equal(typeof frame.columnNumber, 'number');
   }
