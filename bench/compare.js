@@ -10,11 +10,7 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const index = args.indexOf(name);
-  return index === -1 ? undefined : args.splice(index, 2)[1];
-};
+const { args, option } = require('./options');
 const rounds = Number(option('--rounds') ?? 3);
 const only = option('--only');
 const original = args[0] ? path.resolve(args[0]) : undefined;

@@ -11,11 +11,7 @@
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const index = args.indexOf(name);
-  return index === -1 ? undefined : args.splice(index, 2)[1];
-};
+const { args, option } = require('./options');
 const only = option('--only')?.split(',');
 const batches = Number(option('--batches') ?? 9);
 const target = args[0] ? path.resolve(args[0]) : path.join(__dirname, '..');

@@ -90,11 +90,8 @@ async function soak({ alive, cycles, contexts }, warmUp = true) {
 module.exports = { soak };
 
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  const option = (name, fallback) => {
-    const index = args.indexOf(name);
-    return index === -1 ? fallback : Number(args[index + 1]);
-  };
-  soak({ alive: option('--alive', 1000), cycles: option('--cycles', 10000), contexts: option('--contexts', 100000) })
+  const { option } = require('./options');
+  const number = (name, fallback) => Number(option(name) ?? fallback);
+  soak({ alive: number('--alive', 1000), cycles: number('--cycles', 10000), contexts: number('--contexts', 100000) })
     .then((report) => console.log(JSON.stringify(report, null, 2)));
 }

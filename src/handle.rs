@@ -47,6 +47,11 @@ impl<T> Releasable<T> {
   pub fn release(&self) -> Option<Arc<T>> {
     self.data.lock().take()
   }
+
+  /// Like `release`, but releasing twice fails with the class's message.
+  pub fn release_held(&self) -> Result<()> {
+    self.release().map(drop).ok_or_else(|| Error::generic(self.released_message))
+  }
 }
 
 pub enum Handle {

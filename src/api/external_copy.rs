@@ -47,9 +47,6 @@ fn copy_arguments(front: &mut dyn Front) -> Result<(Arc<CopyData>, bool)> {
 
 /// `externalCopyRelease(copy)`
 pub fn release(front: &mut dyn Front) -> Result<()> {
-  let handle = front.handle(0)?;
-  let releasable = handle.external_copy()?;
-  releasable.get()?;
-  releasable.release();
+  front.handle(0)?.external_copy()?.release_held()?;
   front.ret(Transferable::Undefined)
 }

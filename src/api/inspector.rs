@@ -31,7 +31,7 @@ pub fn dispose(front: &mut dyn Front) -> Result<()> {
 
 /// `sessionCheck(session)`: fails once the session is dead (for its accessors).
 pub fn check(front: &mut dyn Front) -> Result<()> {
-  front.handle(0)?.session()?.check()?;
+  front.handle(0)?.session()?.check_alive()?;
   front.ret(Transferable::Undefined)
 }
 

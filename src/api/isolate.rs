@@ -6,7 +6,6 @@ use crate::error::{msg, Error, Result};
 use crate::handle::Handle;
 use crate::isolate::{IsolateCore, IsolateOptions};
 use crate::ops::{self, Mode, Realm};
-use crate::ops::sealed::GivenCache;
 use crate::ops::source::ScriptSource;
 use crate::transfer::buffer::Bytes;
 use crate::transfer::copy::{CopyData, Payload};
@@ -44,14 +43,9 @@ pub fn create_snapshot(front: &mut dyn Front) -> Result<()> {
       Transferable::String(filename) => Some(filename),
       _ => None,
     };
-    scripts.push(ScriptSource { code, filename, line_offset: line as i32, column_offset: column as i32, cached_data: GivenCache::None, produce_cached_data: false });
+    scripts.push(ScriptSource::new(code, filename, line as i32, column as i32));
   }
-  let warmup = if front.is_nullish(1) {
-    None
-  } else {
-    let code = front.string(1)?;
-    Some(ScriptSource { code, filename: None, line_offset: 0, column_offset: 0, cached_data: GivenCache::None, produce_cached_data: false })
-  };
+  let warmup = if front.is_nullish(1) { None } else { Some(ScriptSource::new(front.string(1)?, None, 0, 0)) };
   let limits = ops::snapshot::Limits { timeout_ms: front.number(2)? as u32, memory_limit_mb: front.number(3)? };
   let sealed = ops::snapshot::create(scripts, warmup, limits)?;
   let bytes = parking_lot::Mutex::new(Some(Bytes::Owned(sealed.into_boxed_slice())));

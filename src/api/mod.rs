@@ -94,14 +94,9 @@ pub fn script_source(front: &mut dyn Front, code: usize, origin: usize, cache: O
     Some(index) => (GivenCache::from_sealed(cached_data(front, index)?), front.boolean(index + 1)?),
     None => (GivenCache::None, false),
   };
-  Ok(ScriptSource {
-    code: front.string(code)?,
-    filename: if front.is_nullish(origin) { None } else { Some(front.string(origin)?) },
-    line_offset: front.number(origin + 1)? as i32,
-    column_offset: front.number(origin + 2)? as i32,
-    cached_data,
-    produce_cached_data,
-  })
+  let filename = if front.is_nullish(origin) { None } else { Some(front.string(origin)?) };
+  let source = ScriptSource::new(front.string(code)?, filename, front.number(origin + 1)? as i32, front.number(origin + 2)? as i32);
+  Ok(ScriptSource { cached_data, produce_cached_data, ..source })
 }
 
 /// `cachedData`: the bytes of an ExternalCopy of an ArrayBuffer.

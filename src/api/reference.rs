@@ -63,10 +63,7 @@ pub fn deref_into(front: &mut dyn Front) -> Result<()> {
 
 /// `referenceRelease(reference)`
 pub fn release(front: &mut dyn Front) -> Result<()> {
-  let handle = front.handle(0)?;
-  let releasable = handle.reference()?;
-  releasable.get()?;
-  releasable.release();
+  front.handle(0)?.reference()?.release_held()?;
   front.ret(Transferable::Undefined)
 }
 

@@ -93,7 +93,7 @@ fn lib<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Object>
 
 /// `createIsolatedVm` of lib/facade.js, compiled once per isolate.
 fn facade_factory<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Function>> {
-  let core = executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))?;
+  let core = executor::entered()?;
   let cached = core.locked.lock().facade_script.as_ref().map(|script| v8::Local::new(scope, script));
   let script = match cached {
     Some(script) => script,

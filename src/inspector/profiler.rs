@@ -36,7 +36,7 @@ pub fn start(core: &Arc<IsolateCore>, title: String) -> Result<Work> {
   Ok(Work::Isolate(
     core.clone(),
     Box::new(move |isolate| {
-      let core = crate::isolate::executor::current().ok_or(Error::Pending)?;
+      let core = crate::isolate::executor::entered()?;
       let state = super::state(&core, isolate);
       if state.profiles.borrow().contains_key(&title) {
         return Ok(Transferable::Undefined);
@@ -58,7 +58,7 @@ pub fn stop(core: &Arc<IsolateCore>, title: String) -> Work {
   Work::Isolate(
     core.clone(),
     Box::new(move |isolate| {
-      let core = crate::isolate::executor::current().ok_or(Error::Pending)?;
+      let core = crate::isolate::executor::entered()?;
       let state = super::state(&core, isolate);
       let Some(profile) = state.profiles.borrow_mut().remove(&title) else {
         return Ok(Transferable::List(Vec::new()));

@@ -35,6 +35,11 @@ pub fn current() -> Option<Arc<IsolateCore>> {
   FRAMES.with(|frames| frames.borrow().last().filter(|f| f.locked).map(|f| f.core.clone()))
 }
 
+/// The isolate this thread is running, for code that only runs inside one.
+pub fn entered() -> Result<Arc<IsolateCore>> {
+  current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))
+}
+
 /// True if `core` is entered and locked on this thread right now.
 pub fn is_current(core: &IsolateCore) -> bool {
   FRAMES.with(|frames| frames.borrow().last().is_some_and(|f| f.locked && f.core.id == core.id))

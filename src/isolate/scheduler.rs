@@ -129,9 +129,12 @@ fn drain(core: &Arc<IsolateCore>) {
       Ok(Drained::Yield) => std::thread::yield_now(),
       Ok(Drained::Handoff) => {
         // Pinned to another thread meanwhile (or unpinned from this one): pass the queue on.
-        core.queue.lock().scheduled = false;
-        if !core.queue.lock().items.is_empty() {
-          core.queue.lock().scheduled = true;
+        let queued = {
+          let mut queue = core.queue.lock();
+          queue.scheduled = !queue.items.is_empty();
+          queue.scheduled
+        };
+        if queued {
           schedule(core.clone());
         }
         return;

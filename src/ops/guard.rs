@@ -24,7 +24,7 @@ pub fn run_user_code<'s, 'i>(
   promise_result: bool,
   run: impl FnOnce(&mut v8::PinScope<'s, 'i>) -> Option<v8::Local<'s, v8::Value>>,
 ) -> Result<v8::Local<'s, v8::Value>> {
-  let core = executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))?;
+  let core = executor::entered()?;
   if core.is_disposed() {
     return Err(Error::generic(msg::ISOLATE_DISPOSED));
   }
@@ -98,16 +98,19 @@ pub fn run_user_code<'s, 'i>(
 /// `limit_promise`) are stopped at the earliest such deadline; returns true if that happened
 /// (the termination is then cleared: the isolate stays usable).
 pub fn run_microtasks(scope: &mut v8::PinScope<'_, '_>, core: &IsolateCore) -> bool {
-  let deadline = earliest_deadline(core);
+  let Some(deadline) = earliest_deadline(core) else {
+    scope.perform_microtask_checkpoint();
+    return false;
+  };
   let stopped = Arc::new(AtomicBool::new(false));
-  let timer = deadline.map(|at| {
+  let timer = {
     let stopped = stopped.clone();
     let handle = core.handle.clone();
-    Timer::start(at.saturating_duration_since(Instant::now()), move || {
+    Timer::start(deadline.saturating_duration_since(Instant::now()), move || {
       stopped.store(true, Ordering::SeqCst);
       handle.terminate_execution();
     })
-  });
+  };
   scope.perform_microtask_checkpoint();
   drop(timer);
   let stopped = stopped.load(Ordering::SeqCst);

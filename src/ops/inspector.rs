@@ -40,7 +40,7 @@ pub fn create_session(core: &Arc<IsolateCore>, deliver: Arc<CallbackData>) -> Re
   Ok(Work::Isolate(
     core.clone(),
     Box::new(move |isolate| {
-      let core = executor::current().ok_or(Error::Pending)?;
+      let core = executor::entered()?;
       let id = inspector::state(&core, isolate).connect(Sink::Node(deliver));
       Ok(Transferable::Session(Arc::new(SessionData { core, id, dead: AtomicBool::new(false) })))
     }),
@@ -48,7 +48,8 @@ pub fn create_session(core: &Arc<IsolateCore>, deliver: Arc<CallbackData>) -> Re
 }
 
 impl SessionData {
-  fn check_alive(&self) -> Result<()> {
+  /// Fails once the session is disposed or its isolate is.
+  pub fn check_alive(&self) -> Result<()> {
     if self.dead.load(Ordering::SeqCst) || self.core.is_disposed() {
       Err(Error::generic(SESSION_DEAD))
     } else {
@@ -70,9 +71,5 @@ impl SessionData {
     self.dead.store(true, Ordering::SeqCst);
     inspector::send(&self.core, Message::Close { session: self.id });
     Ok(())
-  }
-
-  pub fn check(&self) -> Result<()> {
-    self.check_alive()
   }
 }

@@ -5,17 +5,14 @@ use std::sync::Arc;
 use super::sealed::{self, Kind};
 use super::source::ScriptSource;
 use super::{guard, Work};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::isolate::{executor, hooks, IsolateCore};
 use crate::transfer::{ContextData, RefData, RefTarget, Remote, ScriptData, Transferable, TypeOf};
 
-fn current_core() -> Result<Arc<IsolateCore>> {
-  executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))
-}
 
 /// Runs `f` in the isolate's default context.
 pub fn in_default_context<R>(isolate: &mut v8::Isolate, f: impl FnOnce(&mut v8::PinScope<'_, '_>, &Arc<IsolateCore>) -> Result<R>) -> Result<R> {
-  let core = current_core()?;
+  let core = executor::entered()?;
   v8::scope!(let scope, isolate);
   let existing = core.locked.lock().default_context.as_ref().map(|context| v8::Local::new(scope, context));
   let context = match existing {
@@ -35,7 +32,7 @@ pub fn create_context(core: &Arc<IsolateCore>, inspector: bool) -> Work {
   Work::Isolate(
     core.clone(),
     Box::new(move |isolate| {
-      let core = current_core()?;
+      let core = executor::entered()?;
       let inspector = inspector.then(|| crate::inspector::state(&core, isolate));
       v8::scope!(let scope, isolate);
       let context = hooks::new_context(scope);
@@ -77,7 +74,7 @@ pub fn heap_statistics(core: &Arc<IsolateCore>) -> Work {
   Work::Isolate(
     core.clone(),
     Box::new(|isolate| {
-      let core = current_core()?;
+      let core = executor::entered()?;
       let stats = isolate.get_heap_statistics();
       core.memory.record_heap_used(stats.used_heap_size());
       // The near-heap-limit callback may have raised V8's limit to let a terminated script

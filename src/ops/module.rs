@@ -86,9 +86,6 @@ impl ModuleRegistry {
   }
 }
 
-fn current_core() -> Result<Arc<IsolateCore>> {
-  executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))
-}
 
 /// The data of a V8 module of the current isolate.
 fn lookup(scope: &mut v8::PinScope<'_, '_>, module: v8::Local<v8::Module>) -> Option<Arc<ModuleData>> {
@@ -291,7 +288,7 @@ pub fn namespace(data: &Arc<ModuleData>) -> Result<Work> {
   Ok(Work::Isolate(
     module.core.clone(),
     Box::new(move |isolate| {
-      let core = current_core()?;
+      let core = executor::entered()?;
       v8::scope!(let scope, isolate);
       let local_context = context.open(scope);
       let scope = &mut v8::ContextScope::new(scope, local_context);
@@ -365,7 +362,7 @@ fn start_import(scope: &mut v8::PinScope<'_, '_>, host_options: v8::Local<v8::Da
       "Cannot import \"{specifier}\": dynamic import() needs a module instantiated with a resolver"
     )));
   };
-  let core = current_core()?;
+  let core = executor::entered()?;
   // The imported module arrives as the settled value of an internal promise of this context.
   let (completion, arrived) = core.completion(scope)?;
   let holder = v8::Array::new(scope, 2);

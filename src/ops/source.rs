@@ -61,6 +61,11 @@ fn code_to_v8<'s>(scope: &v8::PinScope<'s, '_, ()>, code: Str) -> Result<v8::Loc
 }
 
 impl ScriptSource {
+  /// Code with its origin, and no code cache.
+  pub fn new(code: Str, filename: Option<Str>, line_offset: i32, column_offset: i32) -> ScriptSource {
+    ScriptSource { code, filename, line_offset, column_offset, cached_data: GivenCache::None, produce_cached_data: false }
+  }
+
   /// The V8 source of this code (which it takes); `host_options` identify a module for dynamic
   /// `import()`.
   pub fn compile_source(

@@ -5,11 +5,8 @@ use std::sync::Arc;
 use super::{serializer, CallMode, CallbackData, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
 use super::promise::PromiseState;
 use crate::error::{catch_panic, msg, Error, ErrorData, ErrorKind, Result, Thrown};
-use crate::isolate::{executor, native_box, IsolateCore};
+use crate::isolate::{executor, native_box};
 
-fn current_core() -> Result<Arc<IsolateCore>> {
-  executor::current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))
-}
 
 pub fn str_from_v8(scope: &v8::PinScope<'_, '_, ()>, s: v8::Local<v8::String>) -> Str {
   let len = s.length();
@@ -60,7 +57,7 @@ pub fn primitive_from_v8(scope: &v8::PinScope<'_, '_>, value: v8::Local<v8::Valu
 
 /// A Reference to `value`, from the current context of the current isolate.
 pub fn reference_to(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, inherit: bool) -> Result<Arc<RefData>> {
-  let core = current_core()?;
+  let core = executor::entered()?;
   let context = scope.get_current_context();
   Ok(Arc::new(RefData {
     target: RefTarget::Isolate { value: Remote::new(&core, scope, value), context: Remote::new(&core, scope, context) },
@@ -137,7 +134,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     Transferable::Callback(data) => crate::ops::callback::function_for(scope, data)?.into(),
     Transferable::Copy { data, transfer_in } => serializer::copy_to_v8(scope, &data, transfer_in)?,
     Transferable::Promise(state) => {
-      let core = current_core()?;
+      let core = executor::entered()?;
       let (completion, promise) = core.completion(scope)?;
       state.wait(completion);
       promise.into()
@@ -314,7 +311,7 @@ fn promise_from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>
     v8::PromiseState::Rejected => {
       // Its rejection is handled here: it is not the call's unhandled rejection any more.
       let handled = v8::Global::new(scope, promise);
-      current_core()?.locked.lock().unhandled_rejections.retain(|p| *p != handled);
+      executor::entered()?.locked.lock().unhandled_rejections.retain(|p| *p != handled);
       let reason = promise.result(scope);
       state.settle(Err(Error::Thrown(thrown_from_v8(scope, reason))));
     }
