@@ -14,6 +14,11 @@ pub fn init() {
     // tasks of those isolates, which only run while they work: idle processes would keep the
     // memory of every isolate they ever disposed. Release it when the isolate goes.
     v8::V8::set_flags_from_string("--no-memory-pool-share-memory-on-teardown");
+    // Turboshaft's loop unrolling analysis drops the interrupt checks of loops it believes
+    // short, and a flag it leaves set drops the check of the next loop too: the enclosing one,
+    // however long it runs (`for (;;) new Array(1000).fill(0)`). Code compiled that way can
+    // never be stopped: not by a timeout, not by the memory limit, not by dispose().
+    v8::V8::set_flags_from_string("--no-turboshaft-loop-unrolling");
     // SAFETY: V8's own hook for fatal errors, set before anything can fail.
     unsafe { SetFatalFunction(crate::ops::catastrophe::fatal_error) };
     let platform = v8::new_unprotected_default_platform(0, false).make_shared();
