@@ -99,11 +99,8 @@ impl IsolateCore {
       params = params.snapshot_blob(snapshot);
     }
     let mut isolate = v8::Isolate::new(params);
-    memory.attach(isolate.thread_safe_handle());
-    let data = Arc::as_ptr(&memory) as *mut std::ffi::c_void;
-    isolate.add_near_heap_limit_callback(memory::near_heap_limit, data);
-    isolate.add_gc_prologue_callback(memory::before_gc, data, v8::GCType::kGCTypeAll);
-    isolate.add_gc_epilogue_callback(memory::after_gc, data, v8::GCType::kGCTypeAll);
+    let initial_heap_limit = isolate.get_heap_statistics().heap_size_limit();
+    memory::watch(&mut isolate, &memory);
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(super::hooks::promise_reject);
     isolate.set_modify_code_generation_from_strings_callback(super::hooks::allow_code_generation);
@@ -111,7 +108,6 @@ impl IsolateCore {
     isolate.set_host_initialize_import_meta_object_callback(crate::ops::module::initialize_import_meta);
     isolate.set_oom_error_handler(crate::ops::catastrophe::out_of_memory);
     let handle = isolate.thread_safe_handle();
-    let initial_heap_limit = isolate.get_heap_statistics().heap_size_limit();
     let shared = unsafe { isolate.try_into_shared() }
       .map_err(|_| Error::generic("Failed to create isolate"))?;
     let core = Arc::new(IsolateCore {
@@ -217,6 +213,18 @@ impl IsolateCore {
     drop(instantiations);
     super::registry::unregister(self.id);
     true
+  }
+
+  /// Ends a unit of work on the isolate: runs the memory verdict asked for meanwhile (see
+  /// isolate::memory), and disposes the isolate if it went over its limit. Whatever the work
+  /// did (running code, creating contexts, compiling), going over the limit ends it this way.
+  pub fn check_memory(&self, isolate: &mut v8::Isolate) -> Result<()> {
+    self.memory.run_verdict(isolate);
+    if self.memory.was_hit() {
+      self.dispose();
+      return Err(Error::generic(msg::MEMORY_LIMIT));
+    }
+    Ok(())
   }
 
   /// Whether this isolate survives V8's fatal errors (it has `onCatastrophicError`).

@@ -36,7 +36,7 @@ pub fn external_shared_array_buffer(napi: Napi, memory: Arc<SharedMemory>) -> Re
   let create = create_external().ok_or_else(|| {
     Error::type_error("This version of Node.js cannot share a SharedArrayBuffer created inside an isolate (Node.js 24 or later can)")
   })?;
-  let SharedMemory::Store(store) = &*memory else {
+  let SharedMemory::Store { store, .. } = &*memory else {
     return Err(Error::type_error("This SharedArrayBuffer belongs to another Node.js thread"));
   };
   let data = store.data().map_or(null_mut(), |p| p.as_ptr());

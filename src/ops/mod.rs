@@ -111,7 +111,7 @@ pub fn run_sync(work: Work) -> Result<Transferable> {
         return Err(Error::generic(msg::ISOLATED_DISPOSED));
       }
       if executor::is_current(&core) {
-        return executor::with_isolate(&core, work)?;
+        return executor::with_isolate(&core, |isolate| finish(&core, isolate, work))?;
       }
       let Some(env) = NodeEnv::current() else {
         // A pool thread running one isolate may not block on another one (isolated-vm's rule:
@@ -122,10 +122,18 @@ pub fn run_sync(work: Work) -> Result<Transferable> {
       if core.runs_off_node_thread() && core.waiting_on_node.load(Ordering::SeqCst) == 0 {
         return run_sync_on_pool(&env, Work::Isolate(core, work));
       }
-      executor::with_isolate(&core, work)?
+      executor::with_isolate(&core, |isolate| finish(&core, isolate, work))?
     }
     Work::Node(env, work) => run_sync_on_node(&env, work),
   }
+}
+
+/// Runs isolate work; going over the memory limit meanwhile turns its result into the
+/// memory-limit error.
+fn finish(core: &IsolateCore, isolate: &mut v8::Isolate, work: IsolateWork) -> Result<Transferable> {
+  let result = work(isolate);
+  core.check_memory(isolate)?;
+  result
 }
 
 /// Runs work on a Node environment's thread and waits for the result. From another thread the
@@ -183,7 +191,7 @@ pub fn run_async(work: Work, done: Box<dyn FnOnce(Result<Transferable>) + Send>)
         let result = match input {
           TaskInput::Run(isolate) => {
             *task_core.in_flight.lock() = Some(rescue.clone());
-            let result = work(isolate);
+            let result = finish(&task_core, isolate, work);
             task_core.in_flight.lock().take();
             result
           }
@@ -194,10 +202,13 @@ pub fn run_async(work: Work, done: Box<dyn FnOnce(Result<Transferable>) + Send>)
         }
       }))
     }
-    Work::Isolate(core, work) => core.post(Box::new(move |input| match input {
-      TaskInput::Run(isolate) => done(work(isolate)),
-      TaskInput::Cancelled => done(Err(Error::generic(msg::ISOLATE_DISPOSED))),
-    })),
+    Work::Isolate(core, work) => {
+      let task_core = core.clone();
+      core.post(Box::new(move |input| match input {
+        TaskInput::Run(isolate) => done(finish(&task_core, isolate, work)),
+        TaskInput::Cancelled => done(Err(Error::generic(msg::ISOLATE_DISPOSED))),
+      }))
+    }
     Work::Node(env, work) => env.post(Box::new(move |napi| match napi {
       Some(napi) => done(work(napi).map_err(|error| node_convert::take_thrown(napi, error))),
       None => done(Err(NodeEnv::gone_error())),

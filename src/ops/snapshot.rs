@@ -71,8 +71,7 @@ fn make(scripts: Vec<ScriptSource>, warmup: Option<ScriptSource>, limits: &Limit
     .set_max_old_generation_size_in_bytes(limit_bytes)
     .array_buffer_allocator(memory::allocator(&limit));
   let mut isolate = v8::Isolate::snapshot_creator(None, Some(params));
-  limit.attach(isolate.thread_safe_handle());
-  isolate.add_near_heap_limit_callback(memory::near_heap_limit, Arc::as_ptr(&limit) as *mut std::ffi::c_void);
+  memory::watch(&mut isolate, &limit);
   isolate.set_oom_error_handler(super::catastrophe::out_of_memory);
   let handle = isolate.thread_safe_handle();
   let timed_out = Arc::new(AtomicBool::new(false));
@@ -88,6 +87,7 @@ fn make(scripts: Vec<ScriptSource>, warmup: Option<ScriptSource>, limits: &Limit
   // snapshot bigger and slower to load.
   let code_handling = if warmup.is_some() { v8::FunctionCodeHandling::Keep } else { v8::FunctionCodeHandling::Clear };
   let ran = run_scripts(&mut isolate, scripts, warmup);
+  limit.run_verdict(&mut isolate);
   drop(timer);
   isolate.cancel_terminate_execution();
   crate::platform::pump_foreground_tasks(&isolate);

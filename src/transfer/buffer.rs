@@ -80,14 +80,14 @@ impl Bytes {
 
   /// A new ArrayBuffer of the current isolate over this memory (no copy), charged to the
   /// isolate's memory limit. Fails with a RangeError when the limit does not allow it.
-  pub fn into_isolate<'s>(self, scope: &v8::PinScope<'s, '_, ()>) -> Result<v8::Local<'s, v8::ArrayBuffer>> {
-    let store = charged_store(self)?;
+  pub fn into_isolate<'s>(self, scope: &mut v8::PinScope<'s, '_, ()>) -> Result<v8::Local<'s, v8::ArrayBuffer>> {
+    let store = charged_store(scope, self)?;
     Ok(v8::ArrayBuffer::with_backing_store(scope, &store))
   }
 
   /// A new ArrayBuffer of the current isolate holding a copy of these bytes.
-  pub fn copy_into_isolate<'s>(&self, scope: &v8::PinScope<'s, '_, ()>) -> Result<v8::Local<'s, v8::ArrayBuffer>> {
-    check_room(self.len())?;
+  pub fn copy_into_isolate<'s>(&self, scope: &mut v8::PinScope<'s, '_, ()>) -> Result<v8::Local<'s, v8::ArrayBuffer>> {
+    make_room(scope, self.len())?;
     Bytes::copy_of(self.as_slice()).into_isolate(scope)
   }
 }
@@ -117,21 +117,30 @@ fn over_limit(core: &IsolateCore) -> Error {
   Error::generic(msg::MEMORY_LIMIT)
 }
 
-/// Fails (stopping the isolate) if `len` more bytes do not fit in the current isolate's budget:
-/// checked before copying big buffers for it.
-pub fn check_room(len: usize) -> Result<()> {
-  match executor::current() {
-    Some(core) if !core.memory.fits(len) => Err(over_limit(&core)),
-    _ => Ok(()),
+/// Fails (stopping the isolate) if `len` more bytes do not fit in the current isolate's budget
+/// even once its garbage is collected: checked before copying big values into it.
+pub fn make_room(scope: &mut v8::PinScope<'_, '_, ()>, len: usize) -> Result<()> {
+  let Some(core) = executor::current() else { return Ok(()) };
+  if core.memory.fits(len) {
+    return Ok(());
+  }
+  scope.low_memory_notification();
+  if core.memory.fits(len) {
+    Ok(())
+  } else {
+    Err(over_limit(&core))
   }
 }
 
-fn charged_store(bytes: Bytes) -> Result<v8::SharedRef<v8::BackingStore>> {
+fn charged_store(scope: &mut v8::PinScope<'_, '_, ()>, bytes: Bytes) -> Result<v8::SharedRef<v8::BackingStore>> {
   let len = bytes.len();
   let core = executor::current();
   if let Some(core) = &core {
     if !core.memory.try_charge(len) {
-      return Err(over_limit(core));
+      make_room(scope, len)?;
+      if !core.memory.try_charge(len) {
+        return Err(over_limit(core));
+      }
     }
   }
   let limit = core.map(|core| core.memory.clone());
@@ -156,68 +165,94 @@ unsafe extern "C" fn release_charged(_data: *mut c_void, _len: usize, holder: *m
 
 /// The memory of a SharedArrayBuffer, shared by every side that received it.
 pub enum SharedMemory {
-  /// Created by one of our isolates.
-  Store(v8::SharedRef<v8::BackingStore>),
+  /// Created by one of our isolates (its allocator, which counts it, frees it), whose budget
+  /// is `origin`.
+  Store { store: v8::SharedRef<v8::BackingStore>, origin: Option<Arc<MemoryLimit>> },
   /// Created by Node, kept alive by a reference to the Node SharedArrayBuffer.
   Node { owner: NodeRef, data: Pointer, len: usize },
+}
+
+/// What a SharedArrayBuffer of an isolate over shared memory keeps alive, and whose budget
+/// it is charged to.
+struct SharedHolder {
+  memory: Arc<SharedMemory>,
+  limit: Option<Arc<MemoryLimit>>,
 }
 
 impl SharedMemory {
   pub fn len(&self) -> usize {
     match self {
-      SharedMemory::Store(store) => store.byte_length(),
+      SharedMemory::Store { store, .. } => store.byte_length(),
       SharedMemory::Node { len, .. } => *len,
     }
   }
 
-  /// A SharedArrayBuffer of the current isolate over this memory.
+  fn data(&self) -> *mut u8 {
+    match self {
+      SharedMemory::Store { store, .. } => store.data().map_or(std::ptr::null_mut(), |p| p.as_ptr() as *mut u8),
+      SharedMemory::Node { data, .. } => data.0,
+    }
+  }
+
+  /// A SharedArrayBuffer of the current isolate over this memory. Every isolate holding it is
+  /// charged its size, as isolated-vm does (the one that created it, through its allocator).
   pub fn into_isolate<'s>(self: &Arc<Self>, scope: &v8::PinScope<'s, '_>) -> v8::Local<'s, v8::SharedArrayBuffer> {
-    match &**self {
-      SharedMemory::Store(store) => v8::SharedArrayBuffer::with_backing_store(scope, store),
-      SharedMemory::Node { data, len, .. } => {
-        let holder = Box::into_raw(Box::new(self.clone()));
-        let data = if data.0.is_null() { std::ptr::NonNull::<u8>::dangling().as_ptr() } else { data.0 };
-        let store = unsafe { v8::SharedArrayBuffer::new_backing_store_from_ptr(data.cast(), *len, release_shared, holder.cast()) };
-        let store = store.make_shared();
-        remember_node_memory(&store, self);
-        v8::SharedArrayBuffer::with_backing_store(scope, &store)
+    let core = executor::current();
+    if let SharedMemory::Store { store, origin: Some(origin) } = &**self {
+      if core.as_ref().is_some_and(|core| Arc::ptr_eq(&core.memory, origin)) {
+        return v8::SharedArrayBuffer::with_backing_store(scope, store);
       }
     }
+    let limit = core.map(|core| core.memory.clone());
+    if let Some(limit) = &limit {
+      limit.adjust_external(self.len() as isize);
+    }
+    let holder = Box::into_raw(Box::new(SharedHolder { memory: self.clone(), limit }));
+    let data = self.data();
+    let data = if data.is_null() { std::ptr::NonNull::<u8>::dangling().as_ptr() } else { data };
+    let store = unsafe { v8::SharedArrayBuffer::new_backing_store_from_ptr(data.cast(), self.len(), release_shared, holder.cast()) };
+    let store = store.make_shared();
+    remember(&store, self);
+    v8::SharedArrayBuffer::with_backing_store(scope, &store)
   }
 
   /// The memory of one of the current isolate's SharedArrayBuffers.
   pub fn of(buffer: v8::Local<v8::SharedArrayBuffer>) -> Arc<SharedMemory> {
     let store = buffer.get_backing_store();
-    // Memory that came from Node goes back to Node as the same SharedArrayBuffer.
-    if let Some(node) = node_memory(&store) {
-      return node;
+    // Memory that came from elsewhere goes back as what it was (to Node as the same object).
+    if let Some(memory) = wrapped(&store) {
+      return memory;
     }
-    Arc::new(SharedMemory::Store(store))
+    let origin = executor::current().map(|core| core.memory.clone());
+    Arc::new(SharedMemory::Store { store, origin })
   }
 }
 
 unsafe extern "C" fn release_shared(_data: *mut c_void, _len: usize, holder: *mut c_void) {
-  let holder = unsafe { Box::from_raw(holder as *mut Arc<SharedMemory>) };
-  registry::reap_later(Box::new(holder));
+  let holder = unsafe { Box::from_raw(holder as *mut SharedHolder) };
+  if let Some(limit) = &holder.limit {
+    limit.adjust_external(-(holder.memory.len() as isize));
+  }
+  registry::reap_later(Box::new(holder.memory));
 }
 
-/// Node SharedArrayBuffer memory wrapped for our isolates, by address, so that it can go back
-/// to Node as the original object.
-fn node_memories() -> &'static Mutex<std::collections::HashMap<usize, std::sync::Weak<SharedMemory>>> {
+/// Shared memory wrapped for our isolates, by address, so that it can go back to where it came
+/// from as what it was.
+fn wrapped_memories() -> &'static Mutex<std::collections::HashMap<usize, std::sync::Weak<SharedMemory>>> {
   static MAP: std::sync::OnceLock<Mutex<std::collections::HashMap<usize, std::sync::Weak<SharedMemory>>>> =
     std::sync::OnceLock::new();
   MAP.get_or_init(Default::default)
 }
 
-fn remember_node_memory(store: &v8::SharedRef<v8::BackingStore>, memory: &Arc<SharedMemory>) {
+fn remember(store: &v8::SharedRef<v8::BackingStore>, memory: &Arc<SharedMemory>) {
   if let Some(data) = store.data() {
-    let mut map = node_memories().lock();
+    let mut map = wrapped_memories().lock();
     map.retain(|_, weak| weak.strong_count() > 0);
     map.insert(data.as_ptr() as usize, Arc::downgrade(memory));
   }
 }
 
-fn node_memory(store: &v8::SharedRef<v8::BackingStore>) -> Option<Arc<SharedMemory>> {
+fn wrapped(store: &v8::SharedRef<v8::BackingStore>) -> Option<Arc<SharedMemory>> {
   let data = store.data()?;
-  node_memories().lock().get(&(data.as_ptr() as usize)).and_then(|weak| weak.upgrade())
+  wrapped_memories().lock().get(&(data.as_ptr() as usize)).and_then(|weak| weak.upgrade())
 }

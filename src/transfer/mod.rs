@@ -7,6 +7,7 @@
 pub mod buffer;
 pub mod copy;
 pub mod data;
+pub mod external_string;
 pub mod options;
 pub mod promise;
 pub mod remote;

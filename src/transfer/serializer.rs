@@ -216,10 +216,11 @@ impl v8::ValueDeserializerImpl for DeserializerDelegate<'_> {
 /// buffers are taken rather than copied (the copy then has no buffers left).
 pub fn copy_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &CopyData, transfer_in: bool) -> Result<v8::Local<'s, v8::Value>> {
   match &data.payload {
+    Payload::Primitive(Transferable::String(s)) => Ok(super::external_string::to_v8(scope, s)?.into()),
     Payload::Primitive(value) => v8conv::to_v8(scope, value.clone()),
     Payload::Buffer { bytes, view } => {
       if !transfer_in {
-        buffer::check_room(data.size())?;
+        buffer::make_room(scope, data.size())?;
       }
       let buffer = CopyData::buffer_bytes(bytes, transfer_in)?.into_isolate(scope)?;
       Ok(match view {
