@@ -128,6 +128,30 @@ impl Clock {
     result
   }
 
+  /// Runs `f` (the isolate re-entered on this thread, from a host call made with the CPU clock
+  /// paused) with the CPU clock running; it is paused again afterwards.
+  pub fn resume_cpu<R>(&self, f: impl FnOnce() -> R) -> R {
+    let resumed = {
+      let mut state = self.state.lock();
+      match state.open.as_mut() {
+        Some(window) if window.segment.is_none() => {
+          window.segment = Some(start_segment(Instant::now()));
+          true
+        }
+        _ => false,
+      }
+    };
+    let result = f();
+    if resumed {
+      let mut state = self.state.lock();
+      let segment = state.open.as_mut().and_then(|window| window.segment.take());
+      if let Some(segment) = segment {
+        state.cpu_ns += segment_cpu(segment, Instant::now());
+      }
+    }
+    result
+  }
+
   /// (cpu, wall) nanoseconds so far, including the open window.
   pub fn totals(&self) -> (u64, u64) {
     let state = self.state.lock();

@@ -55,7 +55,8 @@ pub fn with_isolate<R>(core: &Arc<IsolateCore>, f: impl FnOnce(&mut v8::Isolate)
   });
   if let Some(raw) = top {
     let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(raw) };
-    return Ok(f(&mut isolate));
+    // Re-entered from a host call of this isolate (whose time is not the isolate's): this run is.
+    return Ok(core.clock.resume_cpu(|| f(&mut isolate)));
   }
   let shared = core.shared().ok_or_else(|| Error::generic(msg::ISOLATE_DISPOSED))?;
   Ok(suspend_current(|| enter(core, shared, f)))
