@@ -59,12 +59,18 @@ pub fn run_user_code<'s, 'i>(
     return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION));
   }
   if timed_out.load(Ordering::SeqCst) {
-    // Our own timer fired: clear the termination so the isolate stays usable. If the code had
-    // already finished, its result stands.
-    tc.cancel_terminate_execution();
-    if result.is_none() || terminated {
-      return Err(Error::generic(msg::TIMED_OUT));
+    // Our own timer fired: clear the termination so the isolate stays usable. Code that ran
+    // past its time in a built-in that never checks for termination (a regular expression, a
+    // sort, `repeat`) times out all the same, as in isolated-vm, even if it then finished.
+    if outermost {
+      // Microtasks the stopped code queued would otherwise run in the next call, outside any
+      // timeout: a checkpoint terminated as it starts makes V8 drop them. (V8 ended the
+      // termination when it unwound the last JavaScript frame: request it again.)
+      tc.terminate_execution();
+      tc.perform_microtask_checkpoint();
     }
+    tc.cancel_terminate_execution();
+    return Err(Error::generic(msg::TIMED_OUT));
   } else if terminated {
     // Terminated for an enclosing run (its timeout): unwind to it.
     return Err(Error::generic(msg::TIMED_OUT));
