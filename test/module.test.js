@@ -177,7 +177,8 @@ test('the timeout covers the whole evaluation, awaits included', async () => {
   never.instantiateSync(context, () => {});
   const started = Date.now();
   await assert.rejects(never.evaluate({ timeout: 50 }), { message: 'Script execution timed out.' });
-  assert.ok(Date.now() - started < 2000);
+  // Not forever (a loaded machine may take a while).
+  assert.ok(Date.now() - started < 15000);
   isolate.dispose();
 });
 

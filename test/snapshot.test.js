@@ -57,13 +57,15 @@ test('scripts that throw, loop or allocate without bound fail createSnapshot wit
   });
   let started = Date.now();
   assert.throws(() => ivm.Isolate.createSnapshot([{ code: 'for (;;) {}' }], undefined, { timeout: 200 }), { message: 'Script execution timed out.' });
-  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 15000, `took ${Date.now() - started} ms`);
   started = Date.now();
   assert.throws(() => ivm.Isolate.createSnapshot([{ code: 'const keep = []; for (;;) keep.push({ a: [1, 2, 3] })' }], undefined, { memoryLimit: 16 }), {
     message: 'Failure creating snapshot: the scripts went over the memory limit',
   });
+  // ArrayBuffers over the limit are refused, as in isolates: the script throws.
   assert.throws(() => ivm.Isolate.createSnapshot([{ code: 'const keep = []; for (;;) keep.push(new ArrayBuffer(1 << 20))' }], undefined, { memoryLimit: 16 }), {
-    message: 'Failure creating snapshot: the scripts went over the memory limit',
+    name: 'RangeError',
+    message: 'Array buffer allocation failed',
   });
   assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   // What V8 cannot serialize ends in an error, not a crash.
