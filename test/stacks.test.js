@@ -135,3 +135,48 @@ test('errors made by isolated-vm itself did not cross: the caller\'s frames, no 
   assert.match(lines[1], new RegExp(`^    at caller \\(.*${here}:`));
   assert.ok(!lines.includes(BOUNDARY));
 });
+
+test('a timeout error carries the stack of the code it stopped', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const loop = context.evalSync('(function the_stack() { for (;;); })', { reference: true });
+  const code = 'function the_stack() { for (;;); }\nthe_stack()';
+  const stopped = [
+    thrown(() => loop.applySync(undefined, [], { timeout: 20 })),
+    await loop.apply(undefined, [], { timeout: 20 }).catch((error) => error),
+    thrown(() => context.evalSync(code, { timeout: 20, filename: 'loop.js' })),
+    await context.eval(code, { timeout: 20, filename: 'loop.js' }).catch((error) => error),
+  ];
+  for (const error of stopped) {
+    assert.equal(error.message, 'Script execution timed out.');
+    const lines = assertFrames(error.stack);
+    assert.equal(lines[0], 'Error: Script execution timed out.');
+    assert.match(lines[1], /^ {4}at the_stack \((<isolated-vm>|loop\.js):1:2[45]\)$/);
+    assert.ok(lines.indexOf(BOUNDARY) > 1, error.stack);
+  }
+  // The isolate is still usable.
+  assert.equal(context.evalSync('1 + 1'), 2);
+  isolate.dispose();
+});
+
+test('a timeout of runSync inside an isolate names the inner looping function, then the outer code', () => {
+  const outer = new ivm.Isolate();
+  const inner = new ivm.Isolate();
+  const context = outer.createContextSync();
+  const innerContext = inner.createContextSync();
+  context.global.setSync('script', inner.compileScriptSync('function the_stack() { for (;;); }\nthe_stack()', { filename: 'inner.js' }));
+  context.global.setSync('context', innerContext);
+  const error = thrown(() => context.evalSync('function outer() { script.runSync(context, { timeout: 20 }); }\nouter()', { filename: 'outer.js' }));
+  assert.equal(error.message, 'Script execution timed out.');
+  assert.deepEqual(assertFrames(error.stack).slice(0, 7), [
+    'Error: Script execution timed out.',
+    '    at the_stack (inner.js:1:24)',
+    '    at inner.js:2:1',
+    BOUNDARY,
+    '    at outer (outer.js:1:27)',
+    '    at outer.js:2:1',
+    BOUNDARY,
+  ]);
+  outer.dispose();
+  inner.dispose();
+});

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::error::{msg, Error, Result, Thrown};
+use parking_lot::Mutex;
+
+use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
 use crate::isolate::timer::Timer;
 use crate::isolate::{executor, IsolateCore};
 use crate::transfer::{v8conv, Transferable};
@@ -28,15 +30,7 @@ pub fn run_user_code<'s, 'i>(
   if core.is_disposed() {
     return Err(Error::generic(msg::ISOLATE_DISPOSED));
   }
-  let timed_out = Arc::new(AtomicBool::new(false));
-  let timer = (timeout_ms > 0).then(|| {
-    let timed_out = timed_out.clone();
-    let handle = core.handle.clone();
-    Timer::start(Duration::from_millis(timeout_ms as u64), move || {
-      timed_out.store(true, Ordering::SeqCst);
-      handle.terminate_execution();
-    })
-  });
+  let timeout = (timeout_ms > 0).then(|| Timeout::start(scope, &core, timeout_ms));
   let outermost = core.run_depth.fetch_add(1, Ordering::SeqCst) == 0;
   let _depth = DepthGuard(&core);
 
@@ -46,8 +40,8 @@ pub fn run_user_code<'s, 'i>(
   if outermost && result.is_some() && !tc.has_terminated() {
     stopped_continuations = run_microtasks(tc, &core);
   }
-  // Disarm the timer; after this it can no longer fire.
-  drop(timer);
+  // Disarm the timer; after this it can no longer stop anything.
+  let stopped = timeout.and_then(Timeout::end);
   let terminated = (tc.has_terminated() || tc.is_execution_terminating()) && !stopped_continuations;
   let exception = if tc.has_caught() { tc.exception() } else { None };
 
@@ -58,12 +52,12 @@ pub fn run_user_code<'s, 'i>(
   if core.is_disposed() {
     return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION));
   }
-  if timed_out.load(Ordering::SeqCst) {
-    // Our own timer fired: clear the termination so the isolate stays usable. If the code had
-    // already finished, its result stands.
+  if let Some(stack) = stopped {
+    // Our own timeout stopped the code: clear the termination so the isolate stays usable. If
+    // the code had already finished, its result stands.
     tc.cancel_terminate_execution();
     if result.is_none() || terminated {
-      return Err(Error::generic(msg::TIMED_OUT));
+      return Err(Error::Thrown(Thrown::Error(ErrorData { kind: ErrorKind::Error, name: None, message: msg::TIMED_OUT.into(), stack: Some(stack) })));
     }
   } else if terminated {
     // Terminated for an enclosing run (its timeout): unwind to it.
@@ -146,6 +140,68 @@ pub fn limit_promise(value: &Transferable, timeout_ms: u32, started: Instant) {
   // does nothing: the first outcome stands.
   let state = state.clone();
   Timer::start(at.saturating_duration_since(Instant::now()), move || state.settle(Err(Error::generic(msg::TIMED_OUT)))).detach();
+}
+
+/// The timeout of a run. When the time is up, the timer asks the isolate for an interrupt; run
+/// on the isolate's thread in the middle of the code, it records that code's stack (which the
+/// timeout error shows, as in isolated-vm) and terminates it.
+struct Timeout {
+  expiry: Arc<Expiry>,
+  _timer: Timer,
+}
+
+/// What the timer and its interrupt share with the run.
+struct Expiry {
+  /// The run's context, entered to capture the stack.
+  context: v8::Global<v8::Context>,
+  /// The stack of the code the interrupt stopped; `None` until then.
+  stopped: Mutex<Option<String>>,
+  /// Set when the run is over: an interrupt served after that must not stop later code.
+  over: AtomicBool,
+}
+
+impl Timeout {
+  fn start(scope: &mut v8::PinScope<'_, '_>, core: &IsolateCore, timeout_ms: u32) -> Timeout {
+    let context = scope.get_current_context();
+    let expiry = Arc::new(Expiry { context: v8::Global::new(scope, context), stopped: Mutex::new(None), over: AtomicBool::new(false) });
+    let handle = core.handle.clone();
+    let fired = expiry.clone();
+    let timer = Timer::start(Duration::from_millis(timeout_ms as u64), move || {
+      let data = Arc::into_raw(fired) as *mut std::ffi::c_void;
+      if !handle.request_interrupt(stop_on_interrupt, data) {
+        drop(unsafe { Arc::from_raw(data as *const Expiry) });
+      }
+    });
+    Timeout { expiry, _timer: timer }
+  }
+
+  /// Ends the timeout: the timer can no longer fire and a pending interrupt will do nothing.
+  /// Returns the stack of the code it stopped, if it did.
+  fn end(self) -> Option<String> {
+    drop(self._timer);
+    self.expiry.over.store(true, Ordering::SeqCst);
+    self.expiry.stopped.lock().take()
+  }
+}
+
+/// The timeout's interrupt, on the isolate's thread while it runs JavaScript.
+unsafe extern "C" fn stop_on_interrupt(isolate: v8::UnsafeRawIsolatePtr, data: *mut std::ffi::c_void) {
+  let expiry = unsafe { Arc::from_raw(data as *const Expiry) };
+  let _ = crate::error::catch_panic(|| {
+    if expiry.over.load(Ordering::SeqCst) {
+      return Ok(());
+    }
+    let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
+    let frames = {
+      v8::scope!(let scope, &mut isolate);
+      let context = v8::Local::new(scope, &expiry.context);
+      let scope = &mut v8::ContextScope::new(scope, context);
+      v8conv::current_stack_trace(scope).map(|trace| v8conv::render_frames(scope, trace)).unwrap_or_default()
+    };
+    *expiry.stopped.lock() = Some(format!("Error: {}{frames}", msg::TIMED_OUT));
+    isolate.terminate_execution();
+    Ok(())
+  });
 }
 
 struct DepthGuard<'a>(&'a IsolateCore);
