@@ -59,10 +59,10 @@ fn base_constructor<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s
 }
 
 /// A facade instance of the current context for a transferred isolated-vm object (or the
-/// module object itself for `Transferable::Lib`).
+/// module object itself for `Transferable::IvmModule`).
 pub fn facade_for<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Result<v8::Local<'s, v8::Value>> {
   let lib = lib(scope)?;
-  if let Transferable::Lib = value {
+  if let Transferable::IvmModule = value {
     return Ok(lib.into());
   }
   let handle = Handle::from_transferable(&value).ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
@@ -165,7 +165,7 @@ fn setup<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
   let lib_key = private(scope, "isolated-vm:lib");
   global.set_private(scope, lib_key, args.get(1));
   let key = private(scope, "isolated-vm:lib-handle");
-  let holder = native_box::wrap(scope, Arc::new(Handle::Lib));
+  let holder = native_box::wrap(scope, Arc::new(Handle::IvmModule));
   if let Ok(lib) = v8::Local::<v8::Object>::try_from(args.get(1)) {
     lib.set_private(scope, key, holder.into());
   }

@@ -152,7 +152,7 @@ pub fn to_napi(napi: Napi, value: Transferable) -> Result<Value> {
       }
       Ok(array)
     }
-    Transferable::Lib => {
+    Transferable::IvmModule => {
       let env = env_of_thread()?;
       let lib = env.state.lock().lib.as_ref().map(|lib| lib.get(napi)).transpose()?;
       lib.ok_or_else(NodeEnv::gone_error)

@@ -175,6 +175,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     | Transferable::DereferenceHandle(_)
     | Transferable::ExternalCopy(_)
     | Transferable::CopyIntoHandle { .. }
+    | Transferable::IvmModule
     | Transferable::Lib) => crate::inner::facade_for(scope, handle)?,
   })
 }
