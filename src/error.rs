@@ -53,7 +53,8 @@ pub struct ErrorData {
   /// Set for errors whose constructor is not one of the standard ones (e.g. `class MyError`).
   pub name: Option<String>,
   pub message: String,
-  /// The full `stack` string as the throwing side rendered it (first line included).
+  /// The full `stack` string as the throwing side rendered it (first line included); empty
+  /// for an error isolated-vm made on that side; `None` for one made where it is received.
   pub stack: Option<String>,
 }
 
@@ -131,6 +132,17 @@ impl Error {
   }
   pub fn range_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::RangeError, message)
+  }
+
+  /// An error of work done in another world (an isolate), as the caller gets it: one made by
+  /// isolated-vm there, which has no stack of its own, still shows where it crossed over.
+  pub fn from_other_world(self) -> Error {
+    match self {
+      Error::Thrown(Thrown::Error(ErrorData { kind, name, message, stack: None })) => {
+        Error::Thrown(Thrown::Error(ErrorData { kind, name, message, stack: Some(String::new()) }))
+      }
+      error => error,
+    }
   }
 }
 

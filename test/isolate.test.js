@@ -111,6 +111,69 @@ test('dispose() twice fails; calls after dispose fail with the original messages
   assert.throws(() => isolate.referenceCount, { message: 'Isolate is disposed' });
 });
 
+test('work queued before dispose() that runs no code completes, as in the original', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const pending = [isolate.createContext(), isolate.compileScript('1'), isolate.compileModule('export default 1'), isolate.getHeapStatistics(), context.global.set('x', 1)];
+  isolate.dispose();
+  const [created, script, module, statistics, set] = await Promise.all(pending);
+  assert.ok(created instanceof ivm.Context);
+  assert.ok(script instanceof ivm.Script);
+  assert.ok(module instanceof ivm.Module);
+  assert.equal(typeof statistics.total_heap_size, 'number');
+  assert.equal(set, undefined);
+  // What was made is of a disposed isolate.
+  assert.throws(() => created.evalSync('1'), { message: 'Isolated is disposed' });
+  await assert.rejects(created.eval('1'), { message: 'Isolate is disposed' });
+  assert.throws(() => script.runSync(created), { message: 'Isolated is disposed' });
+});
+
+// Keeps every pool thread busy for a while, so that work queued meanwhile on another isolate
+// cannot start before the test disposes it.
+function occupyPool() {
+  const count = Math.max(2, require('node:os').availableParallelism());
+  const isolates = Array.from({ length: count }, () => new ivm.Isolate());
+  const busy = isolates.map((isolate) => isolate.createContextSync().eval('const end = Date.now() + 500; while (Date.now() < end);'));
+  return () => Promise.all(busy).finally(() => isolates.forEach((isolate) => isolate.dispose()));
+}
+
+test('queued before dispose(), the first call that would run code fails "during execution", those after it "is disposed", in order', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const released = occupyPool();
+  const outcomes = [];
+  const record = (name, promise) => promise.then((value) => outcomes.push(`${name}: ${value?.constructor.name}`), (error) => outcomes.push(`${name}: ${error.message}`));
+  const settled = Promise.all([
+    record('createContext', isolate.createContext()),
+    record('eval', context.eval('1')),
+    record('compileScript', isolate.compileScript('2')),
+    record('evalClosure', context.evalClosure('return 3', [])),
+  ]);
+  isolate.dispose();
+  await settled;
+  assert.deepEqual(outcomes, [
+    'createContext: Context',
+    'eval: Isolate was disposed during execution',
+    'compileScript: Isolate is disposed',
+    'evalClosure: Isolate is disposed',
+  ]);
+  await released();
+});
+
+test('the error of code stopped by dispose() shows where it crossed; one never started does not', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const released = occupyPool();
+  const first = context.eval('1').catch((error) => error);
+  const second = context.eval('2').catch((error) => error);
+  isolate.dispose();
+  const [stopped, refused] = [await first, await second];
+  assert.deepEqual(stopped.stack.split('\n').slice(0, 2), ['Error: Isolate was disposed during execution', '    at (<isolated-vm boundary>)']);
+  assert.equal(refused.stack.split('\n')[0], 'Error: Isolate is disposed');
+  assert.ok(!refused.stack.includes('<isolated-vm boundary>'));
+  await released();
+});
+
 test('compileScript validates its arguments', async () => {
   const isolate = new ivm.Isolate();
   assert.throws(() => isolate.compileScriptSync(), { name: 'TypeError', message: '`compileScriptSync` requires at least 1 parameter' });

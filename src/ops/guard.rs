@@ -28,7 +28,9 @@ pub fn run_user_code<'s, 'i>(
 ) -> Result<v8::Local<'s, v8::Value>> {
   let core = executor::entered()?;
   if core.is_disposed() {
-    return Err(Error::generic(msg::ISOLATE_DISPOSED));
+    // A call queued before `dispose()` (see IsolateCore::dispose).
+    core.stop_after_dispose();
+    return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION));
   }
   let timeout = (timeout_ms > 0).then(|| Timeout::start(scope, &core, timeout_ms));
   let outermost = core.run_depth.fetch_add(1, Ordering::SeqCst) == 0;
@@ -47,9 +49,11 @@ pub fn run_user_code<'s, 'i>(
 
   if core.memory.was_hit() {
     core.dispose();
+    core.stop_after_dispose();
     return Err(Error::generic(msg::MEMORY_LIMIT));
   }
   if core.is_disposed() {
+    core.stop_after_dispose();
     return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION));
   }
   if let Some(stack) = stopped {
