@@ -309,8 +309,15 @@ impl IsolateCore {
 
 impl Drop for IsolateCore {
   fn drop(&mut self) {
-    // An isolate nobody references any more is disposed like an explicit `dispose()`.
+    // An isolate nobody references any more is disposed like an explicit `dispose()`, except
+    // that its V8 isolate is destroyed right away when that is safe: this runs when Node's
+    // garbage collector finalizes the last handle, and the memory should be back then.
+    let shared = self.shared.lock().take();
+    let inspector = self.inspector.lock().take();
     self.dispose();
+    if let Some(shared) = shared {
+      super::registry::destroy(shared, inspector);
+    }
   }
 }
 
