@@ -156,18 +156,18 @@ struct Timeout {
 
 /// What the timer and its interrupt share with the run.
 struct Expiry {
-  /// The run's context, entered to capture the stack.
-  context: v8::Global<v8::Context>,
+  /// The run's context, entered to capture the stack. `None` once the run is over: an
+  /// interrupt served after that must neither stop later code nor keep the context alive.
+  context: Mutex<Option<v8::Global<v8::Context>>>,
   /// The stack of the code the interrupt stopped; `None` until then.
   stopped: Mutex<Option<String>>,
-  /// Set when the run is over: an interrupt served after that must not stop later code.
-  over: AtomicBool,
 }
 
 impl Timeout {
   fn start(scope: &mut v8::PinScope<'_, '_>, core: &IsolateCore, timeout_ms: u32) -> Timeout {
     let context = scope.get_current_context();
-    let expiry = Arc::new(Expiry { context: v8::Global::new(scope, context), stopped: Mutex::new(None), over: AtomicBool::new(false) });
+    let context = Mutex::new(Some(v8::Global::new(scope, context)));
+    let expiry = Arc::new(Expiry { context, stopped: Mutex::new(None) });
     let handle = core.handle.clone();
     let fired = expiry.clone();
     let timer = Timer::start(Duration::from_millis(timeout_ms as u64), move || {
@@ -183,7 +183,7 @@ impl Timeout {
   /// Returns the stack of the code it stopped, if it did.
   fn end(self) -> Option<String> {
     drop(self._timer);
-    self.expiry.over.store(true, Ordering::SeqCst);
+    drop(self.expiry.context.lock().take());
     self.expiry.stopped.lock().take()
   }
 }
@@ -192,13 +192,11 @@ impl Timeout {
 unsafe extern "C" fn stop_on_interrupt(isolate: v8::UnsafeRawIsolatePtr, data: *mut std::ffi::c_void) {
   let expiry = unsafe { Arc::from_raw(data as *const Expiry) };
   let _ = crate::error::catch_panic(|| {
-    if expiry.over.load(Ordering::SeqCst) {
-      return Ok(());
-    }
+    let Some(context) = expiry.context.lock().clone() else { return Ok(()) };
     let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
     let frames = {
       v8::scope!(let scope, &mut isolate);
-      let context = v8::Local::new(scope, &expiry.context);
+      let context = v8::Local::new(scope, &context);
       let scope = &mut v8::ContextScope::new(scope, context);
       v8conv::current_stack_trace(scope).map(|trace| v8conv::render_frames(scope, trace)).unwrap_or_default()
     };
