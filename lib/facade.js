@@ -843,7 +843,8 @@ module.exports = function createIsolatedVm(binding, options = {}) {
       if (previous.length !== 2) {
         throw new TypeErrorCtor('hrtime diff must be 2-length array');
       }
-      const [seconds, nanoseconds] = previous;
+      const seconds = previous[0];
+      const nanoseconds = previous[1];
       if (!isTimePart(seconds, 2 ** 53) || !isTimePart(nanoseconds, NANOSECONDS)) {
         throw new TypeErrorCtor('hrtime diff must hold whole seconds and nanoseconds');
       }

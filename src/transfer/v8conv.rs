@@ -261,11 +261,11 @@ pub fn error_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &ErrorData) -> v8
 }
 
 /// How many frames of the receiving side a crossing error shows (V8's default stack limit).
-const CALLER_FRAMES: i32 = 10;
+const CALLER_FRAMES: usize = 10;
 
 /// The current stack of the current isolate, for an error made or arriving here.
 pub fn current_stack_trace<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<v8::Local<'s, v8::StackTrace>> {
-  v8::StackTrace::current_stack_trace(scope, CALLER_FRAMES as usize)
+  v8::StackTrace::current_stack_trace(scope, CALLER_FRAMES)
 }
 
 /// The frames of `trace` as isolated-vm renders them in `stack` ("\n    at ..." each), without
