@@ -136,7 +136,7 @@ impl Error {
 
   /// An error of work done in another world (an isolate), as the caller gets it: one made by
   /// isolated-vm there, which has no stack of its own, still shows where it crossed over.
-  pub fn from_other_world(self) -> Error {
+  pub fn crossed(self) -> Error {
     match self {
       Error::Thrown(Thrown::Error(ErrorData { kind, name, message, stack: None })) => {
         Error::Thrown(Thrown::Error(ErrorData { kind, name, message, stack: Some(String::new()) }))

@@ -111,7 +111,7 @@ pub fn run_sync(work: Work) -> Result<Transferable> {
         return Err(Error::generic(msg::ISOLATED_DISPOSED));
       }
       if executor::is_current(&core) {
-        return executor::with_isolate(&core, work)?.map_err(Error::from_other_world);
+        return executor::with_isolate(&core, work)?.map_err(Error::crossed);
       }
       let Some(env) = NodeEnv::current() else {
         // A pool thread running one isolate may not block on another one (isolated-vm's rule:
@@ -122,7 +122,7 @@ pub fn run_sync(work: Work) -> Result<Transferable> {
       if core.runs_off_node_thread() && core.waiting_on_node.load(Ordering::SeqCst) == 0 {
         return run_sync_on_pool(&env, Work::Isolate(core, work));
       }
-      executor::with_isolate(&core, work)?.map_err(Error::from_other_world)
+      executor::with_isolate(&core, work)?.map_err(Error::crossed)
     }
     Work::Node(env, work) => run_sync_on_node(&env, work),
   }
@@ -183,7 +183,7 @@ pub fn run_async(work: Work, done: Box<dyn FnOnce(Result<Transferable>) + Send>)
         let result = match input {
           TaskInput::Run(isolate) => {
             *task_core.in_flight.lock() = Some(rescue.clone());
-            let result = work(isolate).map_err(Error::from_other_world);
+            let result = work(isolate).map_err(Error::crossed);
             task_core.in_flight.lock().take();
             result
           }
@@ -195,7 +195,7 @@ pub fn run_async(work: Work, done: Box<dyn FnOnce(Result<Transferable>) + Send>)
       }))
     }
     Work::Isolate(core, work) => core.post(Box::new(move |input| match input {
-      TaskInput::Run(isolate) => done(work(isolate).map_err(Error::from_other_world)),
+      TaskInput::Run(isolate) => done(work(isolate).map_err(Error::crossed)),
       TaskInput::Cancelled => done(Err(Error::generic(msg::ISOLATE_DISPOSED))),
     })),
     Work::Node(env, work) => env.post(Box::new(move |napi| match napi {
