@@ -17,8 +17,25 @@ declare namespace IsolatedVM {
 		| Reference<any>
 		| Dereference<any>
 		| Module
+		| Lib
 		| ((...args: any[]) => any)
 		| typeof IsolatedVM;
+
+	/**
+	 * isolated-vm's utilities. Also available inside isolates given the module or `lib` itself
+	 * (a `Lib` passed to another isolate becomes that isolate's).
+	 */
+	export const lib: Lib;
+
+	export class Lib {
+		private constructor();
+		private __ivm_lib: undefined;
+		/**
+		 * The clock of `process.hrtime()`, as `[seconds, nanoseconds]`; given an earlier result,
+		 * the time elapsed since then.
+		 */
+		hrtime(previous?: [number, number]): [number, number];
+	}
 
 	/**
 	 * This is the main reference to an isolate. Every handle to an isolate is transferable, which

@@ -821,9 +821,49 @@ module.exports = function createIsolatedVm(binding, options = {}) {
     createSync() { throw new ErrorCtor(NATIVE_MODULE_UNSUPPORTED); },
   });
 
+  // --- Lib ------------------------------------------------------------------------------------
+
+  const NANOSECONDS = 1e9;
+
+  function isTimePart(value, below) {
+    return isInteger(value) && value >= 0 && value < below;
+  }
+
+  // `ivm.lib`: utilities, in every world the module (or `ivm.lib`) is passed to.
+  const Lib = defineClass('Lib', undefined, {
+    // process.hrtime: the same clock, and with `previous` the time elapsed since it.
+    hrtime(previous) {
+      const now = binding.libHrtime(this);
+      if (previous === undefined || previous === null) {
+        return now;
+      }
+      if (!isArray(previous)) {
+        throw requiresParameter('hrtime', 1, 'an array');
+      }
+      if (previous.length !== 2) {
+        throw new TypeErrorCtor('hrtime diff must be 2-length array');
+      }
+      const seconds = previous[0];
+      const nanoseconds = previous[1];
+      if (!isTimePart(seconds, 2 ** 53) || !isTimePart(nanoseconds, NANOSECONDS)) {
+        throw new TypeErrorCtor('hrtime diff must hold whole seconds and nanoseconds');
+      }
+      let elapsedSeconds = now[0] - seconds;
+      let elapsedNanoseconds = now[1] - nanoseconds;
+      if (elapsedNanoseconds < 0) {
+        elapsedSeconds -= 1;
+        elapsedNanoseconds += NANOSECONDS;
+      }
+      return [elapsedSeconds, elapsedNanoseconds];
+    },
+  });
+  const lib = instantiators.get(Lib)();
+  binding.libNew(lib);
+
   // --- The module -------------------------------------------------------------------------------
 
   const ivm = {
+    lib,
     Isolate,
     Context,
     Script,
@@ -836,7 +876,7 @@ module.exports = function createIsolatedVm(binding, options = {}) {
 
   // The binding creates instances of these classes (results, transferred objects) through this
   // factory, in the order of its `Kind` enumeration.
-  const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto, Module, Session];
+  const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto, Module, Session, Lib];
   const makers = classes.map((ctor) => instantiators.get(ctor));
   binding.setup((kind) => makers[kind](), ivm, options.facadeFile);
   return freeze(ivm);

@@ -2,4 +2,4 @@
 import ivm from './index.js';
 
 export default ivm;
-export const { Isolate, Context, Script, Module, Reference, Callback, ExternalCopy, NativeModule } = ivm;
+export const { Isolate, Context, Script, Module, Reference, Callback, ExternalCopy, NativeModule, lib } = ivm;

@@ -53,8 +53,53 @@ pub struct ErrorData {
   /// Set for errors whose constructor is not one of the standard ones (e.g. `class MyError`).
   pub name: Option<String>,
   pub message: String,
-  /// The full `stack` string as the throwing side rendered it (first line included).
+  /// The full `stack` string as the throwing side rendered it (first line included); empty
+  /// for an error isolated-vm made on that side; `None` for one made where it is received.
   pub stack: Option<String>,
+}
+
+/// The line that marks, in a stack, where an error crossed from one world into another.
+pub const BOUNDARY: &str = "\n    at (<isolated-vm boundary>)";
+
+impl ErrorData {
+  /// The first line(s) of the error's stack, "Name: message" as V8 writes it. The thrower's
+  /// own is kept when it is a name and the message (the name may be a subclass's); a rewritten
+  /// `stack` gets the standard one instead, as isolated-vm renders it.
+  fn head(&self) -> String {
+    if let (Some(stack), false) = (&self.stack, self.message.is_empty()) {
+      let head = &stack[..stack.find("\n    at ").unwrap_or(stack.len())];
+      if head.strip_suffix(&self.message).is_some_and(|name| name.ends_with(": ") && !name.contains('\n')) {
+        return head.to_string();
+      }
+    }
+    let name = self.name.as_deref().unwrap_or(self.kind.constructor_name());
+    match (name.is_empty(), self.message.is_empty()) {
+      (_, true) => name.to_string(),
+      (true, false) => self.message.clone(),
+      (false, false) => format!("{name}: {}", self.message),
+    }
+  }
+
+  /// The frames of the error's stack: its lines from the first "    at " on, each after a
+  /// newline ("" if it has none).
+  fn frames(&self) -> String {
+    let Some(stack) = &self.stack else { return String::new() };
+    if stack.starts_with("    at ") {
+      return format!("\n{stack}");
+    }
+    stack.find("\n    at ").map_or_else(String::new, |start| stack[start..].to_string())
+  }
+
+  /// The stack of this error as the receiving world shows it: the thrower's frames, innermost
+  /// first, then where it crossed over, then `here`, the frames of the receiving side ("    at"
+  /// lines, each after a newline). An error made by isolated-vm itself (without a stack) did
+  /// not cross anything: it gets `here` only.
+  pub fn crossing_stack(&self, here: &str) -> String {
+    match &self.stack {
+      None => format!("{}{here}", self.head()),
+      Some(_) => format!("{}{}{BOUNDARY}{here}", self.head(), self.frames()),
+    }
+  }
 }
 
 /// Something thrown: an error object or any other copyable value (`throw 1`).
@@ -87,6 +132,17 @@ impl Error {
   }
   pub fn range_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::RangeError, message)
+  }
+
+  /// An error of work done in another world (an isolate), as the caller gets it: one made by
+  /// isolated-vm there, which has no stack of its own, still shows where it crossed over.
+  pub fn crossed(self) -> Error {
+    match self {
+      Error::Thrown(Thrown::Error(ErrorData { kind, name, message, stack: None })) => {
+        Error::Thrown(Thrown::Error(ErrorData { kind, name, message, stack: Some(String::new()) }))
+      }
+      error => error,
+    }
   }
 }
 

@@ -26,6 +26,7 @@ pub enum Kind {
   CopyInto = 7,
   Module = 8,
   Session = 9,
+  Lib = 10,
 }
 
 /// Data that `release()` drops. Reading it after release fails with the class's message.
@@ -69,6 +70,8 @@ pub enum Handle {
   /// The result of `copyInto()`, usable once.
   CopyInto { data: Releasable<CopyData>, transfer_in: bool },
   /// The module object itself (`ivm`), so that it can be passed into isolates.
+  IvmModule,
+  /// `ivm.lib` (an instance of class `Lib`), which has no state of its own.
   Lib,
 }
 
@@ -85,7 +88,8 @@ impl Handle {
       Handle::Callback(_) => Kind::Callback,
       Handle::ExternalCopy(_) => Kind::ExternalCopy,
       Handle::CopyInto { .. } => Kind::CopyInto,
-      Handle::Lib => return None,
+      Handle::Lib => Kind::Lib,
+      Handle::IvmModule => return None,
     })
   }
 
@@ -97,6 +101,7 @@ impl Handle {
       Transferable::Script(data) => Handle::Script(Releasable::new(data.clone(), msg::SCRIPT_RELEASED)),
       Transferable::Module(data) => Handle::Module(Releasable::new(data.clone(), msg::MODULE_RELEASED)),
       Transferable::Session(data) => Handle::Session(data.clone()),
+      Transferable::Lib => Handle::Lib,
       Transferable::Reference(data) => Handle::Reference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::DereferenceHandle(data) => Handle::Dereference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::ExternalCopy(data) => Handle::ExternalCopy(Releasable::new(data.clone(), msg::COPY_RELEASED)),
@@ -125,6 +130,7 @@ impl Handle {
         data: data.release().ok_or_else(|| Error::generic("The return value of `copyInto()` should only be used once"))?,
         transfer_in: *transfer_in,
       },
+      Handle::IvmModule => Transferable::IvmModule,
       Handle::Lib => Transferable::Lib,
     })
   }

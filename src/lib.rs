@@ -1,7 +1,7 @@
 //! isolated-vm in Rust: a Node-API addon embedding its own V8.
 //!
 //! Layout:
-//! - `platform`: starting V8 once per process.
+//! - `platform`: starting V8 once per process; `flags`: the V8 flags applied before that.
 //! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers).
 //! - `transfer`: what crosses between worlds (`Transferable`) and its conversions for isolates.
 //! - `ops`: the operations behind the API, independent of the caller's world.
@@ -12,6 +12,7 @@
 
 mod api;
 mod error;
+mod flags;
 mod handle;
 mod inner;
 mod inspector;

@@ -8,6 +8,8 @@ static PLATFORM: OnceLock<v8::SharedRef<v8::Platform>> = OnceLock::new();
 /// the work, later ones wait until it is done.
 pub fn init() {
   PLATFORM.get_or_init(|| {
+    // The user's flags (src/flags.rs) are in; ours, set below, override them.
+    crate::flags::freeze();
     // The protected platform needs every thread to be created after V8 starts, which Node's
     // threads are not. The WebAssembly trap handler is never enabled: Node owns SIGSEGV.
     // V8 pools the pages of a destroyed isolate for other isolates and releases them with

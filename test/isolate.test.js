@@ -58,11 +58,15 @@ test('cpuTime and wallTime are bigint nanoseconds that grow with work', () => {
   const wallBefore = isolate.wallTime;
   assert.equal(typeof cpuBefore, 'bigint');
   assert.equal(typeof wallBefore, 'bigint');
-  // A fixed amount of work (not a time: the machine may be loaded).
-  context.evalSync('let x = 0; for (let i = 0; i < 3e7; i++) x = (x * 31 + i) % 1000003;');
+  const processBefore = process.cpuUsage();
+  context.evalSync('const end = Date.now() + 50; while (Date.now() < end);');
+  const processUsed = process.cpuUsage(processBefore);
+  // The loop ran on this thread: most of the process's CPU time meanwhile, however busy the
+  // machine (a shared one may give the loop little of the 50 ms).
+  const processCpu = BigInt(processUsed.user + processUsed.system) * 1000n;
   const cpu = isolate.cpuTime - cpuBefore;
-  assert.ok(cpu >= 1_000_000n, `cpu ${cpu}`);
-  assert.ok(isolate.wallTime - wallBefore >= cpu, `wall ${isolate.wallTime - wallBefore}, cpu ${cpu}`);
+  assert.ok(cpu >= processCpu / 2n && cpu <= processCpu + 2_000_000n, `cpu ${cpu}, process ${processCpu}`);
+  assert.ok(isolate.wallTime - wallBefore >= 45_000_000n, `wall ${isolate.wallTime - wallBefore}`);
   isolate.dispose();
 });
 
@@ -111,6 +115,69 @@ test('dispose() twice fails; calls after dispose fail with the original messages
   assert.throws(() => isolate.cpuTime, { message: 'Isolate is disposed' });
   assert.throws(() => isolate.wallTime, { message: 'Isolate is disposed' });
   assert.throws(() => isolate.referenceCount, { message: 'Isolate is disposed' });
+});
+
+test('work queued before dispose() that runs no code completes, as in the original', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const pending = [isolate.createContext(), isolate.compileScript('1'), isolate.compileModule('export default 1'), isolate.getHeapStatistics(), context.global.set('x', 1)];
+  isolate.dispose();
+  const [created, script, module, statistics, set] = await Promise.all(pending);
+  assert.ok(created instanceof ivm.Context);
+  assert.ok(script instanceof ivm.Script);
+  assert.ok(module instanceof ivm.Module);
+  assert.equal(typeof statistics.total_heap_size, 'number');
+  assert.equal(set, undefined);
+  // What was made is of a disposed isolate.
+  assert.throws(() => created.evalSync('1'), { message: 'Isolated is disposed' });
+  await assert.rejects(created.eval('1'), { message: 'Isolate is disposed' });
+  assert.throws(() => script.runSync(created), { message: 'Isolated is disposed' });
+});
+
+// Keeps every pool thread busy for a while, so that work queued meanwhile on another isolate
+// cannot start before the test disposes it.
+function occupyPool() {
+  const count = Math.max(2, require('node:os').availableParallelism());
+  const isolates = Array.from({ length: count }, () => new ivm.Isolate());
+  const busy = isolates.map((isolate) => isolate.createContextSync().eval('const end = Date.now() + 500; while (Date.now() < end);'));
+  return () => Promise.all(busy).finally(() => isolates.forEach((isolate) => isolate.dispose()));
+}
+
+test('queued before dispose(), the first call that would run code fails "during execution", those after it "is disposed", in order', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const released = occupyPool();
+  const outcomes = [];
+  const record = (name, promise) => promise.then((value) => outcomes.push(`${name}: ${value?.constructor.name}`), (error) => outcomes.push(`${name}: ${error.message}`));
+  const settled = Promise.all([
+    record('createContext', isolate.createContext()),
+    record('eval', context.eval('1')),
+    record('compileScript', isolate.compileScript('2')),
+    record('evalClosure', context.evalClosure('return 3', [])),
+  ]);
+  isolate.dispose();
+  await settled;
+  assert.deepEqual(outcomes, [
+    'createContext: Context',
+    'eval: Isolate was disposed during execution',
+    'compileScript: Isolate is disposed',
+    'evalClosure: Isolate is disposed',
+  ]);
+  await released();
+});
+
+test('the error of code stopped by dispose() shows where it crossed; one never started does not', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const released = occupyPool();
+  const first = context.eval('1').catch((error) => error);
+  const second = context.eval('2').catch((error) => error);
+  isolate.dispose();
+  const [stopped, refused] = [await first, await second];
+  assert.deepEqual(stopped.stack.split('\n').slice(0, 2), ['Error: Isolate was disposed during execution', '    at (<isolated-vm boundary>)']);
+  assert.equal(refused.stack.split('\n')[0], 'Error: Isolate is disposed');
+  assert.ok(!refused.stack.includes('<isolated-vm boundary>'));
+  await released();
 });
 
 test('compileScript validates its arguments', async () => {

@@ -8,6 +8,7 @@ pub mod external_copy;
 pub mod front;
 pub mod inspector;
 pub mod isolate;
+pub mod lib;
 pub mod module;
 pub mod reference;
 pub mod script;
@@ -71,6 +72,8 @@ pub static FUNCTIONS: &[(&str, BindingFn)] = &[
   ("externalCopyCopyInto", external_copy::copy_into),
   ("externalCopyRelease", external_copy::release),
   ("callbackNew", callback::new),
+  ("libNew", lib::new),
+  ("libHrtime", lib::hrtime),
 ];
 
 /// Runs an operation: `prepare` reads the arguments and builds the work (isolated-vm's phase

@@ -115,7 +115,7 @@ impl Front for V8Call<'_, '_, '_> {
 
   fn ret_promise(&mut self) -> Result<Completion> {
     let core = executor::current().expect("isolate code runs in an entered isolate");
-    let (completion, promise) = core.completion(self.scope)?;
+    let (completion, promise) = core.completion(self.scope, true)?;
     self.ret = Some(promise.into());
     Ok(completion)
   }

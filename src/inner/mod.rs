@@ -20,6 +20,8 @@ use crate::isolate::{executor, native_box};
 use crate::transfer::{v8conv, Transferable};
 
 const FACADE_SOURCE: &str = include_str!("../../lib/facade.js");
+/// The script name of the facade inside isolates (its frames are left out of crossing stacks).
+pub const FACADE_NAME: &str = "isolated-vm";
 
 fn private<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Private> {
   let name = v8::String::new(scope, name).expect("short string");
@@ -57,10 +59,10 @@ fn base_constructor<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s
 }
 
 /// A facade instance of the current context for a transferred isolated-vm object (or the
-/// module object itself for `Transferable::Lib`).
+/// module object itself for `Transferable::IvmModule`).
 pub fn facade_for<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Result<v8::Local<'s, v8::Value>> {
   let lib = lib(scope)?;
-  if let Transferable::Lib = value {
+  if let Transferable::IvmModule = value {
     return Ok(lib.into());
   }
   let handle = Handle::from_transferable(&value).ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
@@ -100,7 +102,7 @@ fn facade_factory<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, 
     None => {
       let source = format!("(function () {{ const module = {{}};\n{FACADE_SOURCE}\nreturn module.exports; }})()");
       let source = v8conv::string_to_v8(scope, &source)?;
-      let name = v8conv::string_to_v8(scope, "isolated-vm")?;
+      let name = v8conv::string_to_v8(scope, FACADE_NAME)?;
       let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, -1, None, false, false, false, None);
       let mut source = v8::script_compiler::Source::new(source, Some(&origin));
       let script = v8::script_compiler::compile_unbound_script(
@@ -163,7 +165,7 @@ fn setup<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
   let lib_key = private(scope, "isolated-vm:lib");
   global.set_private(scope, lib_key, args.get(1));
   let key = private(scope, "isolated-vm:lib-handle");
-  let holder = native_box::wrap(scope, Arc::new(Handle::Lib));
+  let holder = native_box::wrap(scope, Arc::new(Handle::IvmModule));
   if let Ok(lib) = v8::Local::<v8::Object>::try_from(args.get(1)) {
     lib.set_private(scope, key, holder.into());
   }

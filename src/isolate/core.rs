@@ -43,6 +43,10 @@ pub(crate) struct TaskQueue {
   pub items: VecDeque<Task>,
   /// True while the isolate sits in the pool's ready queue or is being drained.
   pub scheduled: bool,
+  /// True while a task taken from the queue runs.
+  pub running: bool,
+  /// After `dispose()`: whether the tasks queued before still run (see `dispose`).
+  pub after_dispose: bool,
 }
 
 pub struct IsolateCore {
@@ -114,7 +118,7 @@ impl IsolateCore {
       id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
       shared: Mutex::new(Some(Arc::new(shared))),
       handle,
-      queue: Mutex::new(TaskQueue { items: VecDeque::new(), scheduled: false }),
+      queue: Mutex::new(TaskQueue { items: VecDeque::new(), scheduled: false, running: false, after_dispose: false }),
       memory,
       initial_heap_limit,
       locked: Mutex::new(LockedState::default()),
@@ -188,26 +192,29 @@ impl IsolateCore {
 
   /// Disposes the isolate: running code is terminated, queued tasks fail, the V8 isolate is
   /// destroyed once nobody is using it. Returns false if it was already disposed.
+  ///
+  /// Calls queued before, as in isolated-vm: they still run, in order, until one would run
+  /// JavaScript. Work without JavaScript (creating a context, compiling, heap statistics,
+  /// reading a property) completes; the first call that would run code fails with "Isolate was
+  /// disposed during execution" (as does code running now), and the calls after it with
+  /// "Isolate is disposed".
   pub fn dispose(&self) -> bool {
     if self.disposed.swap(true, Ordering::AcqRel) {
       return false;
     }
     self.handle.terminate_execution();
     self.inspector_shared.close();
-    let shared = self.shared.lock().take();
-    let inspector = self.inspector.lock().take();
-    // Dropping the last reference destroys the V8 isolate, which takes its lock: do that on the
-    // reaper thread, never on a thread that may hold other isolates.
-    if let Some(shared) = shared {
-      super::registry::reap(shared, inspector);
-    }
-    drop(self.pinned.lock().take());
-    let cancelled: Vec<Task> = {
+    // A pinned isolate's thread stops at once: its queue is not drained.
+    let pinned = self.pinned.lock().take().is_some();
+    let drained = {
       let mut queue = self.queue.lock();
-      queue.items.drain(..).collect()
+      queue.after_dispose = queue.scheduled && !pinned;
+      queue.after_dispose
     };
-    for task in cancelled {
-      task(TaskInput::Cancelled);
+    // Else the pool fails the queued tasks and lets the isolate go when done (scheduler::drain).
+    if !drained {
+      self.cancel_queued();
+      self.release_isolate();
     }
     let instantiations = self.locked.lock().modules.forget_instantiations();
     drop(instantiations);
@@ -225,6 +232,35 @@ impl IsolateCore {
       return Err(Error::generic(msg::MEMORY_LIMIT));
     }
     Ok(())
+  }
+
+  /// Called when code of a disposed isolate was stopped or refused: the tasks still queued
+  /// fail (see `dispose`).
+  pub fn stop_after_dispose(&self) {
+    self.queue.lock().after_dispose = false;
+  }
+
+  /// Fails the queued tasks of a disposed isolate.
+  pub(crate) fn cancel_queued(&self) {
+    let cancelled: Vec<Task> = {
+      let mut queue = self.queue.lock();
+      queue.scheduled = false;
+      queue.items.drain(..).collect()
+    };
+    for task in cancelled {
+      task(TaskInput::Cancelled);
+    }
+  }
+
+  /// Lets the V8 isolate of a disposed isolate go. Dropping the last reference destroys it,
+  /// which takes its lock: that happens on the reaper thread, never on a thread that may hold
+  /// other isolates; if someone still uses it, the last of them destroys it when done.
+  pub(crate) fn release_isolate(&self) {
+    let shared = self.shared.lock().take();
+    let inspector = self.inspector.lock().take();
+    if let Some(shared) = shared {
+      super::registry::reap(shared, inspector);
+    }
   }
 
   /// Whether this isolate survives V8's fatal errors (it has `onCatastrophicError`).
@@ -257,10 +293,7 @@ impl IsolateCore {
       return false;
     }
     std::mem::forget(self.shared.lock().take());
-    let cancelled: Vec<Task> = self.queue.lock().items.drain(..).collect();
-    for task in cancelled {
-      task(TaskInput::Cancelled);
-    }
+    self.cancel_queued();
     super::registry::unregister(self.id);
     true
   }
@@ -284,8 +317,15 @@ impl IsolateCore {
 
 impl Drop for IsolateCore {
   fn drop(&mut self) {
-    // An isolate nobody references any more is disposed like an explicit `dispose()`.
+    // An isolate nobody references any more is disposed like an explicit `dispose()`, except
+    // that its V8 isolate is destroyed right away when that is safe: this runs when Node's
+    // garbage collector finalizes the last handle, and the memory should be back then.
+    let shared = self.shared.lock().take();
+    let inspector = self.inspector.lock().take();
     self.dispose();
+    if let Some(shared) = shared {
+      super::registry::destroy(shared, inspector);
+    }
   }
 }
 

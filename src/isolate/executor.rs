@@ -35,6 +35,11 @@ pub fn current() -> Option<Arc<IsolateCore>> {
   FRAMES.with(|frames| frames.borrow().last().filter(|f| f.locked).map(|f| f.core.clone()))
 }
 
+/// True if this thread has entered any isolate (even one it unlocked meanwhile).
+pub fn in_any_isolate() -> bool {
+  FRAMES.with(|frames| !frames.borrow().is_empty())
+}
+
 /// The isolate this thread is running, for code that only runs inside one.
 pub fn entered() -> Result<Arc<IsolateCore>> {
   current().ok_or_else(|| Error::generic("isolated-vm: no isolate is entered"))

@@ -46,6 +46,20 @@ pub fn reap(shared: Arc<v8::SharedIsolate>, inspector: Option<crate::inspector::
   reap_later(Box::new(Reaped { shared, inspector }));
 }
 
+/// Destroys the V8 isolate of an isolate nobody references any more, on this thread if that is
+/// safe and cannot wait: no other thread uses it (only in-flight users hold references to it
+/// besides ours) and this thread holds no isolate (destruction takes the isolate's lock).
+/// Otherwise it goes to the reaper. Called when Node's garbage collector finalizes the last
+/// handle to an isolate, so that its memory is back at once rather than later.
+pub fn destroy(shared: Arc<v8::SharedIsolate>, inspector: Option<crate::inspector::InspectorCell>) {
+  if Arc::strong_count(&shared) > 1 || super::executor::in_any_isolate() {
+    return reap(shared, inspector);
+  }
+  drop(Reaped { shared, inspector });
+  // The reaper returns the freed memory to the system once things are quiet.
+  reap_later(Box::new(()));
+}
+
 /// A V8 isolate to destroy, with what must go before it while it is still alive.
 struct Reaped {
   shared: Arc<v8::SharedIsolate>,

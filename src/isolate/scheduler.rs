@@ -110,8 +110,15 @@ fn drain(core: &Arc<IsolateCore>) {
       }
       let task = {
         let mut queue = core.queue.lock();
+        // Tasks queued before `dispose()` may still run (see IsolateCore::dispose).
+        if core.is_disposed() && !queue.after_dispose {
+          return Drained::Disposed;
+        }
         match queue.items.pop_front() {
-          Some(task) => task,
+          Some(task) => {
+            queue.running = true;
+            task
+          }
           None => {
             queue.scheduled = false;
             return Drained::Empty;
@@ -120,12 +127,19 @@ fn drain(core: &Arc<IsolateCore>) {
       };
       // A panic in a task must not kill the worker; the task's completion reports it.
       let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task(TaskInput::Run(isolate))));
+      core.queue.lock().running = false;
       if core.sync_waiters.load(Ordering::SeqCst) > 0 {
         return Drained::Yield;
       }
     });
     match outcome {
-      Ok(Drained::Empty) => return,
+      Ok(Drained::Empty) if !core.is_disposed() => return,
+      Ok(Drained::Empty | Drained::Disposed) | Err(_) => {
+        // Disposed: fail what is still queued, in order, and let the V8 isolate go.
+        core.cancel_queued();
+        core.release_isolate();
+        return;
+      }
       Ok(Drained::Yield) => std::thread::yield_now(),
       Ok(Drained::Handoff) => {
         // Pinned to another thread meanwhile (or unpinned from this one): pass the queue on.
@@ -139,18 +153,6 @@ fn drain(core: &Arc<IsolateCore>) {
         }
         return;
       }
-      Err(_) => {
-        // Disposed: `dispose` already failed the queued tasks; fail any that raced in.
-        let cancelled: Vec<Task> = {
-          let mut queue = core.queue.lock();
-          queue.scheduled = false;
-          queue.items.drain(..).collect()
-        };
-        for task in cancelled {
-          task(TaskInput::Cancelled);
-        }
-        return;
-      }
     }
   }
 }
@@ -159,6 +161,7 @@ enum Drained {
   Empty,
   Yield,
   Handoff,
+  Disposed,
 }
 
 /// A thread of its own for an isolate that must not move between threads (while it is being

@@ -14,7 +14,8 @@ use crate::error::{catch_panic, Result};
 /// ones undefined).
 type NodeOnly = fn(Napi, &[sys::napi_value; 3]) -> Result<sys::napi_value>;
 
-const NODE_ONLY: &[(&str, NodeOnly)] = &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle), ("isExternal", is_external)];
+const NODE_ONLY: &[(&str, NodeOnly)] =
+  &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle), ("isExternal", is_external), ("setV8Flags", set_v8_flags)];
 
 /// Fills `exports` with the binding functions. Runs once per Node environment (the main thread
 /// and each worker thread that loads the addon).
@@ -71,7 +72,7 @@ fn setup(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   let node_env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
   let factory = NodeRef::new(napi, &node_env, args[0])?;
   let lib = NodeRef::new(napi, &node_env, args[1])?;
-  super::facade::bind(napi, args[1], crate::handle::Handle::Lib)?;
+  super::facade::bind(napi, args[1], crate::handle::Handle::IvmModule)?;
   let facade_file = match napi.type_of(args[2])? {
     sys::ValueType::napi_string => Some(napi.get_string(args[2])?),
     _ => None,
@@ -86,4 +87,25 @@ fn setup(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
 /// `binding.isExternal(arrayBuffer)`: whether an ArrayBuffer's memory is ours (see node::copy).
 fn is_external(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   napi.boolean(super::copy::is_external(napi, args[0])?)
+}
+
+/// `binding.setV8Flags(nodeFlags, explicitFlags)`: the V8 flags of Node's options and of
+/// `ISOLATED_VM_V8_FLAGS` (arrays of strings), before the first isolate (see src/flags.rs).
+/// Returns the warnings to give about flags not applied.
+fn set_v8_flags(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
+  let mut warnings = Vec::new();
+  for (list, source) in [(args[0], crate::flags::Source::Node), (args[1], crate::flags::Source::Explicit)] {
+    let mut flags = Vec::new();
+    if napi.is_array(list)? {
+      for index in 0..napi.array_len(list)? {
+        flags.push(napi.get_string(napi.get_element(list, index)?)?);
+      }
+    }
+    warnings.extend(crate::flags::request(&flags, source));
+  }
+  let array = napi.array(warnings.len())?;
+  for (index, warning) in warnings.iter().enumerate() {
+    napi.set_element(array, index as u32, napi.string_utf8(warning)?)?;
+  }
+  Ok(array)
 }

@@ -152,7 +152,7 @@ pub fn to_napi(napi: Napi, value: Transferable) -> Result<Value> {
       }
       Ok(array)
     }
-    Transferable::Lib => {
+    Transferable::IvmModule => {
       let env = env_of_thread()?;
       let lib = env.state.lock().lib.as_ref().map(|lib| lib.get(napi)).transpose()?;
       lib.ok_or_else(NodeEnv::gone_error)
@@ -208,13 +208,17 @@ pub fn take_thrown(napi: Napi, error: Error) -> Error {
   }
 }
 
-/// The frames of the current Node stack ("    at ..." lines, each after a newline), without the
-/// facade's own frames, for errors coming from isolates.
-fn current_stack(napi: Napi) -> Option<String> {
-  let error = napi.error(ErrorKind::Error, "").ok()?;
+/// The frames of a Node error's stack ("    at ..." lines, each after a newline), without the
+/// facade's own frames.
+fn frames_of(napi: Napi, error: Value) -> Option<String> {
   let stack = string_property(napi, error, "stack")?;
   let frames = without_facade_frames(&stack);
   Some(frames.find("\n    at ").map_or_else(String::new, |start| frames[start..].to_string()))
+}
+
+/// The frames of the current Node stack, for errors coming from isolates.
+fn current_stack(napi: Napi) -> Option<String> {
+  frames_of(napi, napi.error(ErrorKind::Error, "").ok()?)
 }
 
 /// A Node stack without the frames of lib/facade.js, which are of no use to users.
@@ -224,8 +228,30 @@ fn without_facade_frames(stack: &str) -> String {
   stack.lines().filter(|line| !(line.starts_with("    at ") && line.contains(&facade_file))).collect::<Vec<_>>().join("\n")
 }
 
+/// Where in Node an async call was made: an error object created then. V8 records its stack
+/// when it is created and renders it only when read, which happens only if the call fails.
+pub struct CallSite(sys::napi_ref);
+
+// Only used on its environment's thread (by the completion that holds it).
+unsafe impl Send for CallSite {}
+
+impl CallSite {
+  pub fn capture(napi: Napi) -> Result<CallSite> {
+    let error = napi.error(ErrorKind::Error, "")?;
+    Ok(CallSite(napi.reference(error)?))
+  }
+
+  /// The frames of the call site, if `wanted`; the call site is released either way.
+  pub fn frames(self, napi: Napi, wanted: bool) -> Option<String> {
+    let frames = if wanted { napi.deref(self.0).ok().and_then(|error| frames_of(napi, error)) } else { None };
+    napi.delete_reference(self.0);
+    frames
+  }
+}
+
 /// Builds a Node value for something thrown elsewhere. Errors get the stack of the side that
-/// threw them followed by the current Node stack, as isolated-vm renders them.
+/// threw them followed by `caller_stack`, the frames of the Node code that called (by default
+/// the current Node stack), as isolated-vm renders them.
 pub fn thrown_to_napi(napi: Napi, thrown: Thrown, caller_stack: Option<String>) -> Result<Value> {
   match thrown {
     Thrown::Error(data) => {
@@ -233,10 +259,8 @@ pub fn thrown_to_napi(napi: Napi, thrown: Thrown, caller_stack: Option<String>) 
       if let Some(name) = &data.name {
         define_hidden(napi, error, "name", napi.string_utf8(name)?)?;
       }
-      let inner = data.stack.unwrap_or_else(|| format!("{}: {}", data.name.as_deref().unwrap_or(data.kind.constructor_name()), data.message));
-      let outer = caller_stack.or_else(|| current_stack(napi)).unwrap_or_default();
-      let stack = format!("{inner}\n    at (<isolated-vm boundary>){outer}");
-      define_hidden(napi, error, "stack", napi.string_utf8(&stack)?)?;
+      let here = caller_stack.or_else(|| current_stack(napi)).unwrap_or_default();
+      define_hidden(napi, error, "stack", napi.string_utf8(&data.crossing_stack(&here))?)?;
       Ok(error)
     }
     Thrown::Value(value) => to_napi(napi, *value),
@@ -260,8 +284,13 @@ fn define_hidden(napi: Napi, object: Value, name: &str, value: Value) -> Result<
 
 /// The JavaScript value for an error; a pending exception is taken as it is.
 pub fn error_to_napi(napi: Napi, error: Error) -> Result<Value> {
+  error_to_napi_at(napi, error, None)
+}
+
+/// Like `error_to_napi`, for a call made from Node code with the frames `caller_stack`.
+pub fn error_to_napi_at(napi: Napi, error: Error, caller_stack: Option<String>) -> Result<Value> {
   match error {
     Error::Pending => napi.take_exception(),
-    Error::Thrown(thrown) => thrown_to_napi(napi, thrown, None),
+    Error::Thrown(thrown) => thrown_to_napi(napi, thrown, caller_stack),
   }
 }

@@ -151,7 +151,8 @@ impl Front for NodeCall {
   fn ret_promise(&mut self) -> Result<Completion> {
     let (deferred, promise) = self.napi.promise()?;
     self.ret = Some(promise);
-    Ok(Completion::node(self.env.clone(), deferred, self.env.hold(self.napi)))
+    let caller = convert::CallSite::capture(self.napi)?;
+    Ok(Completion::node(self.env.clone(), deferred, self.env.hold(self.napi), Some(caller)))
   }
 
   fn hold(&mut self) -> Box<dyn Send> {

@@ -72,6 +72,6 @@ unsafe extern "C" fn rejected(env: sys::napi_env, info: sys::napi_callback_info)
 pub fn promise_to_napi(napi: Napi, state: &PromiseState) -> Result<Value> {
   let env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
   let (deferred, promise) = napi.promise()?;
-  state.wait(Completion::node(env.clone(), deferred, env.hold(napi)));
+  state.wait(Completion::node(env.clone(), deferred, env.hold(napi), None));
   Ok(promise)
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::isolate::scheduler::TaskInput;
 use crate::isolate::IsolateCore;
 use crate::node::env::KeepAlive;
+use crate::node::convert::CallSite;
 use crate::node::NodeEnv;
 use crate::transfer::{v8conv, Remote, Transferable};
 
@@ -15,9 +16,11 @@ use crate::transfer::{v8conv, Remote, Transferable};
 /// work panicked), it rejects the promise rather than leave it pending forever.
 pub struct Completion(Option<Target>);
 
+/// Each target keeps where the call was made from: an error it rejects with shows the caller's
+/// frames after the boundary, as when a synchronous call fails.
 enum Target {
-  Node { env: Arc<NodeEnv>, deferred: Deferred, hold: KeepAlive },
-  Isolate { resolver: Arc<Remote<v8::PromiseResolver>>, context: Arc<Remote<v8::Context>> },
+  Node { env: Arc<NodeEnv>, deferred: Deferred, hold: KeepAlive, caller: Option<CallSite> },
+  Isolate { resolver: Arc<Remote<v8::PromiseResolver>>, context: Arc<Remote<v8::Context>>, caller: Option<v8::Global<v8::StackTrace>> },
 }
 
 /// A Node-API deferred; only used on its environment's thread.
@@ -25,23 +28,24 @@ pub struct Deferred(sys::napi_deferred);
 unsafe impl Send for Deferred {}
 
 impl Completion {
-  pub fn node(env: Arc<NodeEnv>, deferred: sys::napi_deferred, hold: KeepAlive) -> Completion {
-    Completion(Some(Target::Node { env, deferred: Deferred(deferred), hold }))
+  /// `caller`: where in Node the call was made, if it was a call.
+  pub fn node(env: Arc<NodeEnv>, deferred: sys::napi_deferred, hold: KeepAlive, caller: Option<CallSite>) -> Completion {
+    Completion(Some(Target::Node { env, deferred: Deferred(deferred), hold, caller }))
   }
 
   pub fn settle(mut self, result: Result<Transferable>) {
     match self.0.take().expect("a completion is settled once") {
-      Target::Node { env, deferred, hold } => env.post(Box::new(move |napi| {
+      Target::Node { env, deferred, hold, caller } => env.post(Box::new(move |napi| {
         let _hold = hold;
         if let Some(napi) = napi {
-          settle_in_node(napi, deferred, result);
+          settle_in_node(napi, deferred, result, caller);
         }
       })),
-      Target::Isolate { resolver, context } => {
+      Target::Isolate { resolver, context, caller } => {
         let core = resolver.core.clone();
         core.post(Box::new(move |input| {
           if let TaskInput::Run(isolate) = input {
-            settle_in_isolate(isolate, &resolver, &context, result);
+            settle_in_isolate(isolate, &resolver, &context, result, caller);
           }
         }));
       }
@@ -58,11 +62,13 @@ impl Drop for Completion {
   }
 }
 
-fn settle_in_node(napi: crate::node::napi::Napi, deferred: Deferred, result: Result<Transferable>) {
-  use crate::node::convert::{error_to_napi, to_napi};
+fn settle_in_node(napi: crate::node::napi::Napi, deferred: Deferred, result: Result<Transferable>, caller: Option<CallSite>) {
+  use crate::node::convert::{error_to_napi, error_to_napi_at, to_napi};
+  // The caller's stack is only rendered for an error; the call site is released either way.
+  let caller = caller.and_then(|site| site.frames(napi, result.is_err()));
   let settled = match result {
     Ok(value) => to_napi(napi, value).map(|v| (true, v)),
-    Err(error) => error_to_napi(napi, error).map(|v| (false, v)),
+    Err(error) => error_to_napi_at(napi, error, caller).map(|v| (false, v)),
   };
   let settled = settled.or_else(|error| error_to_napi(napi, error).map(|v| (false, v)));
   if let Ok((resolved, value)) = settled {
@@ -75,6 +81,7 @@ fn settle_in_isolate(
   resolver: &Remote<v8::PromiseResolver>,
   context: &Remote<v8::Context>,
   result: Result<Transferable>,
+  caller: Option<v8::Global<v8::StackTrace>>,
 ) {
   v8::scope!(let scope, isolate);
   let context = context.open(scope);
@@ -85,7 +92,11 @@ fn settle_in_isolate(
       resolver.resolve(scope, value);
     }
     Err(error) => {
-      let value = v8conv::rejection(scope, error);
+      let caller = caller.map(|trace| {
+        let trace = v8::Local::new(scope, trace);
+        v8conv::render_frames(scope, trace)
+      });
+      let value = v8conv::rejection(scope, error, caller);
       resolver.reject(scope, value);
     }
   }
@@ -96,14 +107,17 @@ fn settle_in_isolate(
 
 impl IsolateCore {
   /// A completion settling a new promise of the current context (the caller is isolate code).
+  /// `call` says it is the promise of a call made now, whose stack an error shows.
   pub fn completion<'s>(
     self: &Arc<Self>,
     scope: &mut v8::PinScope<'s, '_>,
+    call: bool,
   ) -> Result<(Completion, v8::Local<'s, v8::Promise>)> {
     let resolver = v8::PromiseResolver::new(scope).ok_or(Error::Pending)?;
     let promise = resolver.get_promise(scope);
     let context = scope.get_current_context();
-    let target = Target::Isolate { resolver: Remote::new(self, scope, resolver), context: Remote::new(self, scope, context) };
+    let caller = if call { v8conv::current_stack_trace(scope).map(|trace| v8::Global::new(scope, trace)) } else { None };
+    let target = Target::Isolate { resolver: Remote::new(self, scope, resolver), context: Remote::new(self, scope, context), caller };
     Ok((Completion(Some(target)), promise))
   }
 }

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::error::{msg, Error, Result, Thrown};
+use parking_lot::Mutex;
+
+use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
 use crate::isolate::timer::Timer;
 use crate::isolate::{executor, IsolateCore};
 use crate::transfer::{v8conv, Transferable};
@@ -26,17 +28,11 @@ pub fn run_user_code<'s, 'i>(
 ) -> Result<v8::Local<'s, v8::Value>> {
   let core = executor::entered()?;
   if core.is_disposed() {
-    return Err(Error::generic(msg::ISOLATE_DISPOSED));
+    // A call queued before `dispose()` (see IsolateCore::dispose).
+    core.stop_after_dispose();
+    return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION));
   }
-  let timed_out = Arc::new(AtomicBool::new(false));
-  let timer = (timeout_ms > 0).then(|| {
-    let timed_out = timed_out.clone();
-    let handle = core.handle.clone();
-    Timer::start(Duration::from_millis(timeout_ms as u64), move || {
-      timed_out.store(true, Ordering::SeqCst);
-      handle.terminate_execution();
-    })
-  });
+  let timeout = (timeout_ms > 0).then(|| Timeout::start(scope, &core, timeout_ms));
   let outermost = core.run_depth.fetch_add(1, Ordering::SeqCst) == 0;
   let _depth = DepthGuard(&core);
 
@@ -46,22 +42,25 @@ pub fn run_user_code<'s, 'i>(
   if outermost && result.is_some() && !tc.has_terminated() {
     stopped_continuations = run_microtasks(tc, &core);
   }
-  // Disarm the timer; after this it can no longer fire.
-  drop(timer);
+  // Disarm the timer; after this it can no longer stop anything.
+  let stopped = timeout.and_then(Timeout::end);
   let terminated = (tc.has_terminated() || tc.is_execution_terminating()) && !stopped_continuations;
   let exception = if tc.has_caught() { tc.exception() } else { None };
 
   if core.memory.was_hit() {
     core.dispose();
+    core.stop_after_dispose();
     return Err(Error::generic(msg::MEMORY_LIMIT));
   }
   if core.is_disposed() {
+    core.stop_after_dispose();
     return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION));
   }
-  if timed_out.load(Ordering::SeqCst) {
+  if let Some(stack) = stopped {
     // Our own timer fired: clear the termination so the isolate stays usable. Code that ran
     // past its time in a built-in that never checks for termination (a regular expression, a
-    // sort, `repeat`) times out all the same, as in isolated-vm, even if it then finished.
+    // sort, `repeat`) times out all the same, as in isolated-vm, even if it then finished; its
+    // stack is that of the code the timer's interrupt stopped, when it got to stop some.
     if outermost {
       // Microtasks the stopped code queued would otherwise run in the next call, outside any
       // timeout: a checkpoint terminated as it starts makes V8 drop them. (V8 ended the
@@ -70,7 +69,7 @@ pub fn run_user_code<'s, 'i>(
       tc.perform_microtask_checkpoint();
     }
     tc.cancel_terminate_execution();
-    return Err(Error::generic(msg::TIMED_OUT));
+    return Err(Error::Thrown(Thrown::Error(ErrorData { kind: ErrorKind::Error, name: None, message: msg::TIMED_OUT.into(), stack })));
   } else if terminated {
     // Terminated for an enclosing run (its timeout): unwind to it.
     return Err(Error::generic(msg::TIMED_OUT));
@@ -152,6 +151,71 @@ pub fn limit_promise(value: &Transferable, timeout_ms: u32, started: Instant) {
   // does nothing: the first outcome stands.
   let state = state.clone();
   Timer::start(at.saturating_duration_since(Instant::now()), move || state.settle(Err(Error::generic(msg::TIMED_OUT)))).detach();
+}
+
+/// The timeout of a run. When the time is up, the timer asks the isolate for an interrupt; run
+/// on the isolate's thread in the middle of the code, it records that code's stack (which the
+/// timeout error shows, as in isolated-vm) and terminates it.
+struct Timeout {
+  expiry: Arc<Expiry>,
+  _timer: Timer,
+}
+
+/// What the timer and its interrupt share with the run.
+struct Expiry {
+  /// The run's context, entered to capture the stack. `None` once the run is over: an
+  /// interrupt served after that must neither stop later code nor keep the context alive.
+  context: Mutex<Option<v8::Global<v8::Context>>>,
+  /// The stack of the code the interrupt stopped; `None` until then.
+  stopped: Mutex<Option<String>>,
+  /// The time is up (set by the timer, before it asks for the interrupt).
+  fired: AtomicBool,
+}
+
+impl Timeout {
+  fn start(scope: &mut v8::PinScope<'_, '_>, core: &IsolateCore, timeout_ms: u32) -> Timeout {
+    let context = scope.get_current_context();
+    let context = Mutex::new(Some(v8::Global::new(scope, context)));
+    let expiry = Arc::new(Expiry { context, stopped: Mutex::new(None), fired: AtomicBool::new(false) });
+    let handle = core.handle.clone();
+    let fired = expiry.clone();
+    let timer = Timer::start(Duration::from_millis(timeout_ms as u64), move || {
+      fired.fired.store(true, Ordering::SeqCst);
+      let data = Arc::into_raw(fired) as *mut std::ffi::c_void;
+      if !handle.request_interrupt(stop_on_interrupt, data) {
+        drop(unsafe { Arc::from_raw(data as *const Expiry) });
+      }
+    });
+    Timeout { expiry, _timer: timer }
+  }
+
+  /// Ends the timeout: the timer can no longer fire and a pending interrupt will do nothing.
+  /// `None` if the time was not up; else the stack of the code it stopped, if it did (a
+  /// built-in that never checks for termination may have run past the time to the end).
+  fn end(self) -> Option<Option<String>> {
+    drop(self._timer);
+    drop(self.expiry.context.lock().take());
+    let stack = self.expiry.stopped.lock().take();
+    self.expiry.fired.load(Ordering::SeqCst).then_some(stack)
+  }
+}
+
+/// The timeout's interrupt, on the isolate's thread while it runs JavaScript.
+unsafe extern "C" fn stop_on_interrupt(isolate: v8::UnsafeRawIsolatePtr, data: *mut std::ffi::c_void) {
+  let expiry = unsafe { Arc::from_raw(data as *const Expiry) };
+  let _ = crate::error::catch_panic(|| {
+    let Some(context) = expiry.context.lock().clone() else { return Ok(()) };
+    let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
+    let frames = {
+      v8::scope!(let scope, &mut isolate);
+      let context = v8::Local::new(scope, &context);
+      let scope = &mut v8::ContextScope::new(scope, context);
+      v8conv::current_stack_trace(scope).map(|trace| v8conv::render_frames(scope, trace)).unwrap_or_default()
+    };
+    *expiry.stopped.lock() = Some(format!("Error: {}{frames}", msg::TIMED_OUT));
+    isolate.terminate_execution();
+    Ok(())
+  });
 }
 
 struct DepthGuard<'a>(&'a IsolateCore);

@@ -129,11 +129,11 @@ pub fn run_sync(work: Work) -> Result<Transferable> {
 }
 
 /// Runs isolate work; going over the memory limit meanwhile turns its result into the
-/// memory-limit error.
+/// memory-limit error. Errors cross to the caller as errors of another world.
 fn finish(core: &IsolateCore, isolate: &mut v8::Isolate, work: IsolateWork) -> Result<Transferable> {
   let result = work(isolate);
-  core.check_memory(isolate)?;
-  result
+  core.check_memory(isolate).map_err(Error::crossed)?;
+  result.map_err(Error::crossed)
 }
 
 /// Runs work on a Node environment's thread and waits for the result. From another thread the

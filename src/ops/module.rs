@@ -333,7 +333,7 @@ pub fn import_dynamically<'s>(
   let specifier = specifier.to_rust_string_lossy(scope);
   let result = catch_panic(|| start_import(scope, host_options, &specifier, resolver));
   if let Err(error) = result {
-    let error = v8conv::rejection(scope, error);
+    let error = v8conv::rejection(scope, error, None);
     resolver.reject(scope, error);
   }
   Some(promise)
@@ -364,7 +364,7 @@ fn start_import(scope: &mut v8::PinScope<'_, '_>, host_options: v8::Local<v8::Da
   };
   let core = executor::entered()?;
   // The imported module arrives as the settled value of an internal promise of this context.
-  let (completion, arrived) = core.completion(scope)?;
+  let (completion, arrived) = core.completion(scope, true)?;
   let holder = v8::Array::new(scope, 2);
   holder.set_index(scope, 0, resolver.into());
   let arguments = vec![Transferable::string(specifier), Transferable::Module(referrer)];
@@ -420,7 +420,7 @@ fn imported<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgu
       }
     }
     Err(error) => {
-      let error = v8conv::rejection(scope, error);
+      let error = v8conv::rejection(scope, error, None);
       resolver.reject(scope, error);
     }
   }

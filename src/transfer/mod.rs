@@ -79,6 +79,8 @@ pub enum Transferable {
   /// The object `copyInto()` returns.
   CopyIntoHandle { data: Arc<CopyData>, transfer_in: bool },
   /// The isolated-vm module itself.
+  IvmModule,
+  /// `ivm.lib`: becomes a `Lib` instance of the receiving world.
   Lib,
   /// A promise (the `promise` transfer option): becomes a new promise of the receiving world.
   Promise(Arc<promise::PromiseState>),

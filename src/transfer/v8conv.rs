@@ -135,7 +135,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     Transferable::Copy { data, transfer_in } => serializer::copy_to_v8(scope, &data, transfer_in)?,
     Transferable::Promise(state) => {
       let core = executor::entered()?;
-      let (completion, promise) = core.completion(scope)?;
+      let (completion, promise) = core.completion(scope, false)?;
       state.wait(completion);
       promise.into()
     }
@@ -175,6 +175,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     | Transferable::DereferenceHandle(_)
     | Transferable::ExternalCopy(_)
     | Transferable::CopyIntoHandle { .. }
+    | Transferable::IvmModule
     | Transferable::Lib) => crate::inner::facade_for(scope, handle)?,
   })
 }
@@ -189,22 +190,23 @@ fn error_property(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object
   Some(value.to_string(tc)?.to_rust_string_lossy(tc))
 }
 
-/// Flattens a thrown value (isolated-vm's `CopyThrownValue`): errors keep their type, message
-/// and stack; primitives are copied; other objects become a generic error.
-/// The value a promise is rejected with for `error`.
-pub fn rejection<'s>(scope: &mut v8::PinScope<'s, '_>, error: Error) -> v8::Local<'s, v8::Value> {
+/// The value a promise is rejected with for `error`; `here` are the frames of the call that
+/// made the promise.
+pub fn rejection<'s>(scope: &mut v8::PinScope<'s, '_>, error: Error, here: Option<String>) -> v8::Local<'s, v8::Value> {
   match error {
-    Error::Thrown(thrown) => thrown_to_v8(scope, thrown),
+    Error::Thrown(thrown) => thrown_to_v8_at(scope, thrown, here),
     Error::Pending => v8::undefined(scope).into(),
   }
 }
 
+/// Flattens a thrown value (isolated-vm's `CopyThrownValue`): errors keep their type, message
+/// and stack; primitives are copied; other objects become a generic error.
 pub fn thrown_from_v8(scope: &mut v8::PinScope<'_, '_>, exception: v8::Local<v8::Value>) -> Thrown {
   if let Ok(object) = v8::Local::<v8::Object>::try_from(exception) {
     let constructor = object.get_constructor_name().to_rust_string_lossy(scope);
     let kind = ErrorKind::from_constructor_name(&constructor);
     let message = error_property(scope, object, "message");
-    let stack = error_property(scope, object, "stack");
+    let stack = error_property(scope, object, "stack").map(without_facade_frames);
     if kind.is_some() || message.is_some() || stack.is_some() {
       let name = if kind.is_none() { error_property(scope, object, "name") } else { None };
       return Thrown::Error(ErrorData {
@@ -258,33 +260,70 @@ pub fn error_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &ErrorData) -> v8
   error
 }
 
-/// The frames of the current stack of the current isolate, as V8 renders them in `stack`.
-fn current_stack(scope: &mut v8::PinScope<'_, '_>) -> String {
+/// How many frames of the receiving side a crossing error shows (V8's default stack limit).
+const CALLER_FRAMES: usize = 10;
+
+/// The current stack of the current isolate, for an error made or arriving here.
+pub fn current_stack_trace<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<v8::Local<'s, v8::StackTrace>> {
+  v8::StackTrace::current_stack_trace(scope, CALLER_FRAMES)
+}
+
+/// The frames of `trace` as isolated-vm renders them in `stack` ("\n    at ..." each), without
+/// those of the in-isolate API (lib/facade.js), which are of no use to users.
+pub fn render_frames(scope: &mut v8::PinScope<'_, '_>, trace: v8::Local<v8::StackTrace>) -> String {
+  let facade = executor::current()
+    .and_then(|core| core.locked.lock().facade_script.as_ref().map(|script| v8::Local::new(scope, script).script_id()));
   let mut frames = String::new();
-  let Some(trace) = v8::StackTrace::current_stack_trace(scope, 10) else { return frames };
   for index in 0..trace.get_frame_count() {
     let Some(frame) = trace.get_frame(scope, index) else { continue };
-    let file = frame.get_script_name_or_source_url(scope).map_or_else(|| "<anonymous>".to_string(), |n| n.to_rust_string_lossy(scope));
+    if facade.is_some_and(|id| id as usize == frame.get_script_id()) {
+      continue;
+    }
+    let file = frame.get_script_name_or_source_url(scope).map(|n| n.to_rust_string_lossy(scope)).filter(|n| !n.is_empty());
+    let file = file.unwrap_or_else(|| if frame.is_eval() { "[eval]".to_string() } else { "<anonymous>".to_string() });
     let location = format!("{file}:{}:{}", frame.get_line_number(), frame.get_column());
-    match frame.get_function_name(scope).map(|n| n.to_rust_string_lossy(scope)).filter(|n| !n.is_empty()) {
-      Some(function) => frames.push_str(&format!("\n    at {function} ({location})")),
-      None => frames.push_str(&format!("\n    at {location}")),
+    let function = frame.get_function_name(scope).map(|n| n.to_rust_string_lossy(scope)).filter(|n| !n.is_empty());
+    frames.push_str("\n    at ");
+    match (frame.is_constructor(), function) {
+      (true, function) => frames.push_str(&format!("new {} ({location})", function.as_deref().unwrap_or("<anonymous>"))),
+      (false, Some(function)) => frames.push_str(&format!("{function} ({location})")),
+      (false, None) => frames.push_str(&location),
     }
   }
   frames
 }
 
+/// The frames of the current stack of the current isolate.
+fn current_frames(scope: &mut v8::PinScope<'_, '_>) -> String {
+  current_stack_trace(scope).map(|trace| render_frames(scope, trace)).unwrap_or_default()
+}
+
+/// A stack string of the facade's frames removed, for one coming out of an isolate: errors
+/// thrown by the in-isolate API itself name its functions.
+fn without_facade_frames(stack: String) -> String {
+  let is_facade = |line: &str| line.starts_with("    at ") && (line.contains(&format!("({}:", crate::inner::FACADE_NAME)) || line.starts_with(&format!("    at {}:", crate::inner::FACADE_NAME)));
+  if !stack.lines().any(is_facade) {
+    return stack;
+  }
+  stack.lines().filter(|line| !is_facade(line)).collect::<Vec<_>>().join("\n")
+}
+
 /// Rebuilds something thrown in another world as a value of the current isolate. Errors keep
-/// the stack of the side that threw them, followed by the current stack here.
-pub fn thrown_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: Thrown) -> v8::Local<'s, v8::Value> {
+/// the stack of the side that threw them, followed by `here` (frames of this isolate, "\n    at"
+/// lines), by default its current stack.
+pub fn thrown_to_v8_at<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: Thrown, here: Option<String>) -> v8::Local<'s, v8::Value> {
   match thrown {
     Thrown::Error(mut data) => {
-      let inner = data.stack.take().unwrap_or_else(|| format!("{}: {}", data.name.as_deref().unwrap_or(data.kind.constructor_name()), data.message));
-      data.stack = Some(format!("{inner}\n    at (<isolated-vm boundary>){}", current_stack(scope)));
+      let here = here.unwrap_or_else(|| current_frames(scope));
+      data.stack = Some(data.crossing_stack(&here));
       error_to_v8(scope, &data)
     }
     Thrown::Value(value) => to_v8(scope, *value).unwrap_or_else(|_| v8::undefined(scope).into()),
   }
+}
+
+pub fn thrown_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: Thrown) -> v8::Local<'s, v8::Value> {
+  thrown_to_v8_at(scope, thrown, None)
 }
 
 /// Throws `error` into the current isolate, unless an exception is already pending there.

@@ -37,3 +37,7 @@ ivm.Isolate.createSnapshot([{ filename: 'file:///a.js' }]);
 new ivm.ExternalCopy(new ArrayBuffer(1)).copy({ transferIn: 1 });
 
 void [notAwaited, profiles, reference];
+// @ts-expect-error hrtime takes a [seconds, nanoseconds] pair
+ivm.lib.hrtime(1000);
+// @ts-expect-error the Lib of `ivm.lib` cannot be constructed
+new ivm.Lib();

@@ -65,6 +65,11 @@ async function main(): Promise<void> {
 
   const snapshot: ivm.ExternalCopy<ArrayBuffer> = ivm.Isolate.createSnapshot([{ code: 'var a = 1', filename: 'file:///a.js' }], 'a', { timeout: 1000 });
   new ivm.Isolate({ snapshot }).dispose();
+
+  const started: [number, number] = ivm.lib.hrtime();
+  const [seconds, nanoseconds] = ivm.lib.hrtime(started);
+  await context.global.set('lib', ivm.lib);
+  void [seconds, nanoseconds];
   isolate.dispose();
 }
 
