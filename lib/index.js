@@ -5,5 +5,7 @@ const binding = require('./binding');
 const createIsolatedVm = require('./facade');
 const createHost = require('./host');
 
-binding.setupHost(createHost(binding.isHandle, binding.isExternal));
-module.exports = createIsolatedVm(binding, { facadeFile: require.resolve('./facade'), unclonable: true });
+const prototypes = new Set();
+const ivm = createIsolatedVm(binding, { facadeFile: require.resolve('./facade'), prototypes });
+binding.setupHost(createHost(binding, ivm, prototypes));
+module.exports = ivm;

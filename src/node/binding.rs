@@ -14,7 +14,7 @@ use crate::error::{catch_panic, Result};
 /// ones undefined).
 type NodeOnly = fn(Napi, &[sys::napi_value; 3]) -> Result<sys::napi_value>;
 
-const NODE_ONLY: &[(&str, NodeOnly)] = &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle), ("isExternal", is_external)];
+const NODE_ONLY: &[(&str, NodeOnly)] = &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle)];
 
 /// Fills `exports` with the binding functions. Runs once per Node environment (the main thread
 /// and each worker thread that loads the addon).
@@ -81,9 +81,4 @@ fn setup(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   state.lib = Some(lib);
   state.facade_file = facade_file;
   napi.undefined()
-}
-
-/// `binding.isExternal(arrayBuffer)`: whether an ArrayBuffer's memory is ours (see node::copy).
-fn is_external(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
-  napi.boolean(super::copy::is_external(napi, args[0])?)
 }
