@@ -22,7 +22,7 @@ function createServer() {
     const context = await isolate.createContext();
     try {
       await context.global.set('tenant', new ivm.ExternalCopy({ name: tenant, plan: 'free' }).copyInto());
-      const result = await context.eval(code, { timeout: 100, copy: true, filename: `file:///tenants/${tenant}.js` });
+      const result = await context.eval(code, { timeout: 500, copy: true, filename: `file:///tenants/${tenant}.js` });
       return { status: 200, body: { result } };
     } catch (error) {
       return { status: 400, body: { error: error.message } };
@@ -60,7 +60,7 @@ async function selfTest() {
   console.log(await post('bob', 'globalThis.leak = "secret"; [1, 2, 3].map((x) => x * 2)'));
   console.log(await post('carol', 'typeof leak'));
   console.log(await post('mallory', 'for (;;) {}'));
-  console.log(await post('mallory', 'const keep = []; for (;;) keep.push(new Array(1e5).fill(0));'));
+  console.log(await post('mallory', 'const keep = []; for (;;) keep.push(new Array(1e6).fill(0));'));
   console.log(await post('dave', '"still serving"'));
   server.close();
 }

@@ -7,10 +7,11 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const runtime = require('./support/runtime');
 
 const root = path.join(__dirname, '..');
 
-test('the packed package installs offline without a toolchain and loads through require and import', () => {
+test('the packed package installs offline without a toolchain and loads through require and import, with typings', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ivm-package-'));
   try {
     // The binary is built already (npm install); packing must not build again.
@@ -25,16 +26,42 @@ test('the packed package installs offline without a toolchain and loads through 
     fs.mkdirSync(consumer);
     fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
     // No cargo or rustc on the PATH, and no network.
-    const env = { ...process.env, PATH: [path.dirname(process.execPath), '/usr/bin', '/bin'].join(path.delimiter) };
+    const hasToolchain = (dir) => ['cargo', 'rustc'].some((tool) => fs.existsSync(path.join(dir, tool)));
+    const env = { ...process.env, PATH: process.env.PATH.split(path.delimiter).filter((dir) => dir !== '' && !hasToolchain(dir)).join(path.delimiter) };
     execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(dir, packed[0].filename)], { cwd: consumer, env, stdio: 'pipe' });
 
-    fs.writeFileSync(path.join(consumer, 'cjs.js'), "const ivm = require('isolated-vm'); console.log(new ivm.Isolate().createContextSync().evalSync('6 * 7'));");
+    // `.cjs`: Deno takes `.js` files of a package without `"type": "commonjs"` as ES modules.
+    fs.writeFileSync(path.join(consumer, 'cjs.cjs'), "const ivm = require('isolated-vm'); console.log(new ivm.Isolate().createContextSync().evalSync('6 * 7'));");
     fs.writeFileSync(path.join(consumer, 'esm.mjs'), [
       "import ivm, { Isolate, ExternalCopy, Reference } from 'isolated-vm';",
       "console.log(ivm.Isolate === Isolate, typeof ExternalCopy, typeof Reference, new Isolate().createContextSync().evalSync('6 * 7'));",
     ].join('\n'));
-    assert.equal(execFileSync(process.execPath, ['cjs.js'], { cwd: consumer, env, encoding: 'utf8' }).trim(), '42');
-    assert.equal(execFileSync(process.execPath, ['esm.mjs'], { cwd: consumer, env, encoding: 'utf8' }).trim(), 'true function function 42');
+    const run = (file, args = []) => {
+      const [command, commandArgs] = runtime.command(file, args);
+      return execFileSync(command, commandArgs, { cwd: consumer, env, encoding: 'utf8' }).trim();
+    };
+    assert.equal(run('cjs.cjs'), '42');
+    assert.equal(run('esm.mjs'), 'true function function 42');
+
+    // TypeScript users get the package's typings: Deno checks against them (test/types holds
+    // code that must compile and code that must not); Bun and Deno run TypeScript that uses the
+    // package. (Under Node, test/types.test.js runs tsc.)
+    if (runtime.name === 'deno') {
+      for (const file of ['usage.ts', 'misuse.ts']) {
+        fs.copyFileSync(path.join(__dirname, 'types', file), path.join(consumer, file));
+      }
+      execFileSync(process.execPath, ['check', '--quiet', 'usage.ts', 'misuse.ts'], { cwd: consumer, env, encoding: 'utf8', stdio: 'pipe' });
+      fs.appendFileSync(path.join(consumer, 'usage.ts'), "\nconst wrong: string = new ivm.Isolate().createContextSync().evalSync('1', { reference: true });\n");
+      assert.throws(() => execFileSync(process.execPath, ['check', '--quiet', 'usage.ts'], { cwd: consumer, env, encoding: 'utf8', stdio: 'pipe' }), /TS2322/);
+    }
+    fs.writeFileSync(path.join(consumer, 'typed.ts'), [
+      "import ivm, { Isolate } from 'isolated-vm';",
+      "const answer: number = new Isolate().createContextSync().evalSync('6 * 7');",
+      'console.log(ivm.Isolate === Isolate, answer);',
+    ].join('\n'));
+    if (runtime.name !== 'node') {
+      assert.equal(run('typed.ts'), 'true 42');
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

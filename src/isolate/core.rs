@@ -43,6 +43,8 @@ pub(crate) struct TaskQueue {
   pub items: VecDeque<Task>,
   /// True while the isolate sits in the pool's ready queue or is being drained.
   pub scheduled: bool,
+  /// True while a pool thread runs one of the tasks.
+  pub running: bool,
 }
 
 pub struct IsolateCore {
@@ -118,7 +120,7 @@ impl IsolateCore {
       id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
       shared: Mutex::new(Some(Arc::new(shared))),
       handle,
-      queue: Mutex::new(TaskQueue { items: VecDeque::new(), scheduled: false }),
+      queue: Mutex::new(TaskQueue { items: VecDeque::new(), scheduled: false, running: false }),
       memory,
       initial_heap_limit,
       locked: Mutex::new(LockedState::default()),
@@ -206,9 +208,11 @@ impl IsolateCore {
       super::registry::reap(shared, inspector);
     }
     drop(self.pinned.lock().take());
+    // Calls settle in the order they were queued: behind a running task, the queued ones are
+    // failed by the pool thread once it returns (see scheduler::drain).
     let cancelled: Vec<Task> = {
       let mut queue = self.queue.lock();
-      queue.items.drain(..).collect()
+      if queue.running { Vec::new() } else { queue.items.drain(..).collect() }
     };
     for task in cancelled {
       task(TaskInput::Cancelled);

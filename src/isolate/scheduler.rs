@@ -110,8 +110,14 @@ fn drain(core: &Arc<IsolateCore>) {
       }
       let task = {
         let mut queue = core.queue.lock();
+        if core.is_disposed() {
+          return Drained::Disposed;
+        }
         match queue.items.pop_front() {
-          Some(task) => task,
+          Some(task) => {
+            queue.running = true;
+            task
+          }
           None => {
             queue.scheduled = false;
             return Drained::Empty;
@@ -120,6 +126,7 @@ fn drain(core: &Arc<IsolateCore>) {
       };
       // A panic in a task must not kill the worker; the task's completion reports it.
       let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task(TaskInput::Run(isolate))));
+      core.queue.lock().running = false;
       if core.sync_waiters.load(Ordering::SeqCst) > 0 {
         return Drained::Yield;
       }
@@ -139,8 +146,8 @@ fn drain(core: &Arc<IsolateCore>) {
         }
         return;
       }
-      Err(_) => {
-        // Disposed: `dispose` already failed the queued tasks; fail any that raced in.
+      Ok(Drained::Disposed) | Err(_) => {
+        // Disposed: fail the queued tasks `dispose` left behind a running one, or that raced in.
         let cancelled: Vec<Task> = {
           let mut queue = core.queue.lock();
           queue.scheduled = false;
@@ -159,6 +166,7 @@ enum Drained {
   Empty,
   Yield,
   Handoff,
+  Disposed,
 }
 
 /// A thread of its own for an isolate that must not move between threads (while it is being

@@ -217,11 +217,20 @@ fn current_stack(napi: Napi) -> Option<String> {
   Some(frames.find("\n    at ").map_or_else(String::new, |start| frames[start..].to_string()))
 }
 
-/// A Node stack without the frames of lib/facade.js, which are of no use to users.
+/// A Node stack without the frames of lib/facade.js, which are of no use to users, nor those of
+/// the binding's own functions (which Bun lists, as `at contextEval (unknown)`).
 fn without_facade_frames(stack: &str) -> String {
   let facade_file = NodeEnv::current().and_then(|env| env.state.lock().facade_file.clone());
   let Some(facade_file) = facade_file else { return stack.to_string() };
-  stack.lines().filter(|line| !(line.starts_with("    at ") && line.contains(&facade_file))).collect::<Vec<_>>().join("\n")
+  let is_binding_frame = |line: &str| {
+    let name = line.strip_prefix("    at ").and_then(|rest| rest.strip_suffix(" (unknown)"));
+    name.is_some_and(|name| crate::api::FUNCTIONS.iter().any(|(function, _)| *function == name))
+  };
+  stack
+    .lines()
+    .filter(|line| !(line.starts_with("    at ") && line.contains(&facade_file)) && !is_binding_frame(line))
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 /// Builds a Node value for something thrown elsewhere. Errors get the stack of the side that

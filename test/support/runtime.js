@@ -8,14 +8,11 @@ const version = name === 'bun' ? globalThis.Bun.version : name === 'deno' ? glob
 const nodeMajor = name === 'node' ? Number(version.split('.')[0]) : undefined;
 
 // The command for `node [flags] script args` under this runtime. `flags` are V8 flags
-// (`--expose-gc`), which Bun does not take on its command line.
+// (`--expose-gc`), which Deno takes through `--v8-flags`.
 function command(script, args = [], flags = []) {
   if (name === 'deno') {
     const v8 = flags.length > 0 ? [`--v8-flags=${flags.join(',')}`] : [];
     return [process.execPath, ['run', '--allow-all', '--quiet', ...v8, script, ...args]];
-  }
-  if (name === 'bun') {
-    return [process.execPath, [script, ...args]];
   }
   return [process.execPath, [...flags, script, ...args]];
 }
