@@ -396,12 +396,37 @@ test('resizable ArrayBuffers and views over them keep their maximum length', () 
   isolate.dispose();
 });
 
-test('Float16Array copies where the runtime has it', runtime.skipUnless(typeof Float16Array === 'function', 'this runtime has no Float16Array'), () => {
+test('Float16Array copies where the runtime has it, and fails clearly where it does not', () => {
   const { isolate, context } = setup();
-  const copied = new ivm.ExternalCopy({ halves: new Float16Array([1.5, -2]) }).copy();
-  assert.equal(Object.prototype.toString.call(copied.halves), '[object Float16Array]');
-  assert.deepEqual([...copied.halves], [1.5, -2]);
-  assert.deepEqual([...context.evalSync('new Float16Array([0.5])', { copy: true })], [0.5]);
+  if (typeof Float16Array === 'function') {
+    const copied = new ivm.ExternalCopy({ halves: new Float16Array([1.5, -2]) }).copy();
+    assert.equal(Object.prototype.toString.call(copied.halves), '[object Float16Array]');
+    assert.deepEqual([...copied.halves], [1.5, -2]);
+    assert.deepEqual([...context.evalSync('new Float16Array([0.5])', { copy: true })], [0.5]);
+  } else {
+    // Node 20 and 22.
+    assert.throws(() => context.evalSync('new Float16Array([0.5])', { copy: true }), { name: 'TypeError', message: 'Float16Array is not supported by this runtime' });
+    assert.throws(() => context.evalSync('({ nested: new Float16Array([0.5]) })', { copy: true }), { name: 'TypeError', message: 'Float16Array is not supported by this runtime' });
+  }
+  isolate.dispose();
+});
+
+test('a SharedArrayBuffer created inside an isolate reaches the host where the runtime can wrap outside memory', () => {
+  const { isolate, context } = setup();
+  // Node-API gained node_api_create_external_sharedarraybuffer in Node 24; Bun has it, Deno not.
+  const canShare = (runtime.name === 'node' && runtime.nodeMajor >= 24) || runtime.name === 'bun';
+  context.evalSync('globalThis.made = new SharedArrayBuffer(8); new Int32Array(made)[0] = 5');
+  if (canShare) {
+    const copied = context.evalSync('({ made, view: new Int32Array(made) })', { copy: true });
+    assert.equal(copied.view.buffer, copied.made);
+    assert.equal(copied.view[0], 5);
+    copied.view[1] = 6;
+    assert.equal(context.evalSync('new Int32Array(made)[1]'), 6);
+  } else {
+    const message = 'This runtime cannot share a SharedArrayBuffer created inside an isolate (Node.js 24 or later can)';
+    assert.throws(() => context.evalSync('made', { externalCopy: true }).copy(), { name: 'TypeError', message });
+    assert.throws(() => context.evalSync('({ made })', { copy: true }), { name: 'TypeError', message });
+  }
   isolate.dispose();
 });
 
