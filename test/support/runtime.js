@@ -1,8 +1,6 @@
 'use strict';
 // The runtime running the tests (Node, Bun or Deno), for the tests whose outcome or setup
 // differs by runtime, and how to run a script as a child process under the same runtime.
-const path = require('node:path');
-
 const name = typeof globalThis.Bun !== 'undefined' ? 'bun' : typeof globalThis.Deno !== 'undefined' ? 'deno' : 'node';
 const version = name === 'bun' ? globalThis.Bun.version : name === 'deno' ? globalThis.Deno.version.deno : process.versions.node;
 const nodeMajor = name === 'node' ? Number(version.split('.')[0]) : undefined;
@@ -27,4 +25,4 @@ function skipUnless(condition, reason) {
   return { skip: reason };
 }
 
-module.exports = { name, version, nodeMajor, command, skipUnless, root: path.join(__dirname, '..', '..') };
+module.exports = { name, version, nodeMajor, command, skipUnless };
