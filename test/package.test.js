@@ -97,3 +97,18 @@ test('the per-platform package layout follows napi-rs conventions', () => {
   const loader = fs.readFileSync(path.join(root, 'lib', 'binding.js'), 'utf8');
   assert.match(loader, /@isolated-vm-rs\/\$\{triple\}/);
 });
+
+test('without a binary for the system, the loader names what it detected and where it looked', () => {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'ivm-loader-'));
+  try {
+    fs.mkdirSync(path.join(copy, 'lib'));
+    for (const file of ['binding.js', 'platform.js']) {
+      fs.copyFileSync(path.join(root, 'lib', file), path.join(copy, 'lib', file));
+    }
+    const expected = `isolated-vm: no native binary for this system (platform linux, architecture ${process.arch}, C library glibc (from /proc/self/maps)). `
+      + `Looked for ${path.join(copy, `isolated-vm.linux-${process.arch}-gnu.node`)}, the package @isolated-vm-rs/linux-${process.arch}-gnu.`;
+    assert.throws(() => require(path.join(copy, 'lib', 'binding.js')), { message: expected });
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+});
