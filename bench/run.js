@@ -45,6 +45,11 @@ async function measure(count, batch, prepare = () => undefined) {
   return { wall_us: round(median(walls)), cpu_us: round(median(cpus)) };
 }
 
+// About 1 MB as JSON: 5000 small records (15 000 objects, 45 000 values).
+function objectGraph() {
+  return Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b', 'c'], nested: { value: i * 1.5, flag: i % 2 === 0 } }));
+}
+
 // Moves one buffer into an isolate and back out, again and again: no copy, no garbage.
 async function transferBuffer(size) {
   const isolate = new ivm.Isolate({ memoryLimit: 256 });
@@ -235,8 +240,18 @@ const cases = {
     return result;
   },
 
+  async 'new ExternalCopy of a 1 MB object graph (host copy)'() {
+    const graph = objectGraph();
+    return measure(1, () => new ivm.ExternalCopy(graph));
+  },
+
+  async 'ExternalCopy of a 1 MB object graph copied back to the host'() {
+    const copy = new ivm.ExternalCopy(objectGraph());
+    return measure(1, () => copy.copy());
+  },
+
   async 'ExternalCopy of a 1 MB object graph into an isolate and back'() {
-    const graph = Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b', 'c'], nested: { value: i * 1.5, flag: i % 2 === 0 } }));
+    const graph = objectGraph();
     const isolate = new ivm.Isolate();
     const context = isolate.createContextSync();
     const result = await measure(1, () => {

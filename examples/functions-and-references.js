@@ -27,7 +27,7 @@ async function main() {
 
   // Objects are not transferable as they are: copy them, or keep a Reference.
   const settings = await context.eval('({ theme: "dark", size: 3 })', { copy: true });
-  console.log('settings:', settings);
+  console.log('settings:', JSON.stringify(settings));
   const counter = await context.eval('globalThis.counter = { value: 0 }', { reference: true });
   await context.eval('counter.value += 5');
   console.log('counter:', await counter.get('value'));

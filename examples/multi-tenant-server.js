@@ -63,7 +63,9 @@ async function selfTest() {
   // 8 MB at a time: the memory limit stops it long before its second is up, however busy the machine.
   console.log(await post('mallory', 'const keep = []; for (;;) keep.push(new Array(1e6).fill(0));'));
   console.log(await post('dave', '"still serving"'));
+  // Idle keep-alive connections would keep some runtimes (Deno) waiting: close them too.
   server.close();
+  server.closeAllConnections();
 }
 
 if (process.argv.includes('--self-test')) {

@@ -7,8 +7,8 @@
 // Node-specific, and it captures every built-in it uses up front.
 //
 // Options (Node only): `facadeFile`, this file's path, lets the binding leave the facade's own
-// frames out of the stack traces it builds; `unclonable` makes instances objects that Node's
-// serializer refuses (see lib/host.js), so that copies can find isolated-vm objects in values.
+// frames out of the stack traces it builds; `prototypes`, a Set, receives the prototypes of the
+// classes, by which copies recognize isolated-vm objects in values (see lib/host.js).
 //
 // The facade validates arguments with isolated-vm's messages and passes them to the binding as
 // plain positional values; the binding does the work. Instances carry a native handle, attached
@@ -17,16 +17,8 @@
 module.exports = function createIsolatedVm(binding, options = {}) {
   const { defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object;
   // Instances of every class are built on a base: inside isolates the binding's, which gives them
-  // the internal field holding their native state; in Node (`unclonable`) one whose instances are
-  // WeakRefs underneath, which Node's serializer refuses.
-  const unclonableTarget = {};
-  const Base = binding.Base ?? (options.unclonable
-    ? class extends WeakRef {
-      constructor() {
-        super(unclonableTarget);
-      }
-    }
-    : class {});
+  // the internal field holding their native state; in Node a plain class.
+  const Base = binding.Base ?? class {};
   // Marks an internal construction (by the binding's factory): no public initialization.
   const INTERNAL = Symbol('internal');
   const isArray = Array.isArray;
@@ -878,6 +870,9 @@ module.exports = function createIsolatedVm(binding, options = {}) {
   // factory, in the order of its `Kind` enumeration.
   const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto, Module, Session, Lib];
   const makers = classes.map((ctor) => instantiators.get(ctor));
+  for (const ctor of classes) {
+    options.prototypes?.add(ctor.prototype);
+  }
   binding.setup((kind) => makers[kind](), ivm, options.facadeFile);
   return freeze(ivm);
 };

@@ -6,6 +6,10 @@ const createIsolatedVm = require('./facade');
 const createHost = require('./host');
 const applyV8FlagsBeforeFirstIsolate = require('./flags');
 
-binding.setupHost(createHost(binding.isHandle, binding.isExternal));
+const prototypes = new Set();
+const ivm = createIsolatedVm(binding, { facadeFile: require.resolve('./facade'), prototypes });
+binding.setupHost(createHost(binding, ivm, prototypes));
 applyV8FlagsBeforeFirstIsolate(binding);
-module.exports = createIsolatedVm(binding, { facadeFile: require.resolve('./facade'), unclonable: true });
+// ivm.lib.hrtime reads the clock of this runtime's process.hrtime (whose origin varies by runtime).
+binding.setHrtimeBase(process.hrtime());
+module.exports = ivm;

@@ -10,6 +10,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { candidates } = require('../lib/platform');
 
 const root = path.resolve(__dirname, '..');
 const ARCHIVE = 'librusty_v8_release_x86_64-unknown-linux-gnu.a.gz';
@@ -43,13 +44,6 @@ function findArchive() {
   return archiveAbove(root) ?? (from === undefined ? undefined : archiveAbove(from));
 }
 
-function abi() {
-  if (process.platform !== 'linux') {
-    return '';
-  }
-  return process.report.getReport().header.glibcVersionRuntime ? '-gnu' : '-musl';
-}
-
 const env = { ...process.env };
 const archive = findArchive();
 if (archive && process.arch === 'x64' && process.platform === 'linux') {
@@ -69,7 +63,7 @@ if (cargo.status !== 0) {
 const extension = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
 const prefix = process.platform === 'win32' ? '' : 'lib';
 const built = path.join(root, 'target', 'release', `${prefix}isolated_vm.${extension}`);
-const target = path.join(root, `isolated-vm.${process.platform}-${process.arch}${abi()}.node`);
+const target = path.join(root, `isolated-vm.${candidates().triples[0]}.node`);
 // Replaced by renaming, not overwritten: processes still running the old binary keep it mapped.
 fs.copyFileSync(built, `${target}.tmp`);
 fs.renameSync(`${target}.tmp`, target);

@@ -5,6 +5,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const runtime = require('./support/runtime');
 const ivm = require('..');
 
 const code = `
@@ -106,7 +107,7 @@ test('cached data written to disk is accepted by another process', () => {
   fs.writeFileSync(path.join(dir, 'module.bin'), Buffer.from(module.cachedData.copy()));
   isolate.dispose();
 
-  const child = `
+  const child = `{
     const fs = require('node:fs');
     const ivm = require(${JSON.stringify(path.resolve(__dirname, '..'))});
     const read = (file) => new ivm.ExternalCopy(new Uint8Array(fs.readFileSync(file)).buffer);
@@ -117,8 +118,11 @@ test('cached data written to disk is accepted by another process', () => {
     module.instantiateSync(context, () => {});
     module.evaluateSync();
     console.log(JSON.stringify([script.cachedDataRejected, script.runSync(context), module.cachedDataRejected, module.namespace.getSync('answer')]));
-  `;
-  const output = execFileSync(process.execPath, ['-e', child], { encoding: 'utf8' });
+  }`;
+  // Another process of the runtime running the tests (`.cjs`: Deno reads `.js` as ES modules).
+  const childFile = path.join(dir, 'child.cjs');
+  fs.writeFileSync(childFile, child);
+  const output = execFileSync(...runtime.command(childFile), { encoding: 'utf8' });
   fs.rmSync(dir, { recursive: true });
   assert.deepEqual(JSON.parse(output), [false, expected, false, 42]);
 });

@@ -2,6 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const ivm = require('..');
+const runtime = require('./support/runtime');
 
 function setup() {
   const isolate = new ivm.Isolate();
@@ -270,5 +271,178 @@ test('a buffer moved out of an isolate and back moves its memory, not a copy', (
   context.global.setSync('back', new ivm.ExternalCopy(inNode, { transferOut: true }).copyInto({ transferIn: true }));
   assert.equal(inNode.byteLength, 0);
   assert.equal(context.evalSync('new Uint8Array(back).join()'), '9,2,3');
+  isolate.dispose();
+});
+
+test('errors keep their type, message, stack and cause (even one that is the error itself)', () => {
+  const { isolate, context } = setup();
+  const cause = new Error('root');
+  const outer = new TypeError('outer', { cause });
+  const copied = new ivm.ExternalCopy(outer).copy();
+  assert.ok(copied instanceof TypeError);
+  assert.equal(copied.message, 'outer');
+  assert.equal(copied.stack, outer.stack);
+  assert.ok(copied.cause instanceof Error);
+  assert.equal(copied.cause.message, 'root');
+  assert.equal(Object.getOwnPropertyDescriptor(copied, 'cause').enumerable, false);
+  // Errors of other names arrive as Error; own properties other than these are not copied.
+  class CustomError extends Error {}
+  const custom = Object.assign(new CustomError('custom'), { code: 7 });
+  const customCopy = new ivm.ExternalCopy(custom).copy();
+  assert.equal(Object.getPrototypeOf(customCopy), Error.prototype);
+  assert.deepEqual([customCopy.message, customCopy.code], ['custom', undefined]);
+  // No message stays no message.
+  assert.equal(Object.hasOwn(new ivm.ExternalCopy(new RangeError()).copy(), 'message'), false);
+  const fromIsolate = context.evalSync('const e = new SyntaxError("s"); e.cause = e; e', { copy: true });
+  assert.ok(fromIsolate instanceof SyntaxError);
+  assert.equal(fromIsolate.cause, fromIsolate);
+  assert.match(fromIsolate.stack, /^SyntaxError: s\n/);
+  context.global.setSync('copied', new ivm.ExternalCopy(outer).copyInto());
+  assert.equal(context.evalSync('copied instanceof TypeError && copied.cause.message + ":" + copied.stack.split("\\n")[0]'), 'root:TypeError: outer');
+  isolate.dispose();
+});
+
+test('values that cannot be cloned anywhere in a value fail with V8\'s messages', () => {
+  const { isolate, context } = setup();
+  // Functions are named by their source, cut in the middle when long.
+  const longFunction = function named() { return 'a long body that goes on and on'.repeat(2) + 'and on, past the 128 characters that V8 prints in full'; };
+  const cases = [
+    [{ proxy: new Proxy({}, {}) }, '#<Object> could not be cloned.'],
+    [[new Proxy([], {})], '[object Array] could not be cloned.'],
+    [new Map([[1, () => 1]]), '() => 1 could not be cloned.'],
+    [new Set([Symbol.iterator]), 'Symbol(Symbol.iterator) could not be cloned.'],
+    [{ weak: new WeakRef({}) }, '#<WeakRef> could not be cloned.'],
+    [{ promise: Promise.resolve() }, '#<Promise> could not be cloned.'],
+    [{ args: (function () { return arguments; })(1) }, '#<Object> could not be cloned.'],
+    [{ generator: (function* () {})() }, '[object Generator] could not be cloned.'],
+    [{ long: longFunction }, `${String(longFunction).slice(0, 111)}...<omitted>...${String(longFunction).slice(-2)} could not be cloned.`],
+  ];
+  for (const [value, message] of cases) {
+    assert.throws(() => new ivm.ExternalCopy(value), { name: 'TypeError', message });
+    assert.throws(() => context.global.setSync('x', value, { copy: true }), { name: 'TypeError', message });
+  }
+  const detached = new ArrayBuffer(8);
+  structuredClone(detached, { transfer: [detached] });
+  assert.throws(() => new ivm.ExternalCopy({ detached }), { name: 'TypeError', message: 'An ArrayBuffer is detached and could not be cloned.' });
+  isolate.dispose();
+});
+
+test('shared references, null prototypes, class instances and a "__proto__" key are copied as V8 copies them', () => {
+  const { isolate, context } = setup();
+  const shared = { n: 1 };
+  const bare = Object.assign(Object.create(null), { k: 'v' });
+  class Point {
+    constructor() {
+      this.x = 1;
+    }
+
+    get doubled() {
+      return this.x * 2;
+    }
+  }
+  const proto = JSON.parse('{"__proto__": {"polluted": true}, "plain": 1}');
+  const value = { a: shared, b: shared, bare, point: new Point(), proto, list: [shared] };
+  const check = (copied, where) => {
+    assert.equal(copied.a, copied.b, where);
+    assert.equal(copied.list[0], copied.a, where);
+    assert.equal(Object.getPrototypeOf(copied.bare), Object.prototype, where);
+    assert.deepEqual(copied.point, { x: 1 }, where);
+    assert.equal(Object.getPrototypeOf(copied.proto), Object.prototype, where);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(copied.proto, '__proto__').value, { polluted: true }, where);
+    assert.equal(copied.proto.polluted, undefined, where);
+  };
+  check(new ivm.ExternalCopy(value).copy(), 'host to host');
+  context.global.setSync('value', new ivm.ExternalCopy(value).copyInto());
+  check(context.evalSync('value', { copy: true }), 'host to isolate to host');
+  assert.equal(context.evalSync('value.a === value.b && Object.getPrototypeOf(value.proto) === Object.prototype && value.proto.polluted'), undefined);
+  // Without shared objects, a copy is rebuilt by JSON.parse, with the same result.
+  const json = context.evalSync('JSON.parse(\'{"__proto__": {"x": 1}, "n": [-0, 1.5, 1e300, "\\\\u00e9\\\\u4e2d\\\\ud800"]}\')', { copy: true });
+  assert.equal(Object.getPrototypeOf(json), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(json, '__proto__').value, { x: 1 });
+  assert.ok(Object.is(json.n[0], -0));
+  assert.deepEqual(json.n.slice(1), [1.5, 1e300, '\u00e9\u4e2d\ud800']);
+  isolate.dispose();
+});
+
+test('a SharedArrayBuffer nested in a copied value reaches Node as the same memory', () => {
+  const { isolate, context } = setup();
+  const shared = new SharedArrayBuffer(8);
+  const copied = new ivm.ExternalCopy({ shared, view: new Int32Array(shared, 4, 1) }).copy();
+  assert.equal(copied.shared, shared);
+  assert.equal(copied.view.buffer, shared);
+  assert.equal(copied.view.byteOffset, 4);
+  context.global.setSync('value', new ivm.ExternalCopy({ shared }).copyInto());
+  const back = context.evalSync('({ again: value.shared, view: new Uint8Array(value.shared, 2) })', { copy: true });
+  assert.equal(back.again, shared);
+  assert.equal(back.view.buffer, shared);
+  isolate.dispose();
+});
+
+test('resizable ArrayBuffers and views over them keep their maximum length', () => {
+  const { isolate, context } = setup();
+  const buffer = new ArrayBuffer(4, { maxByteLength: 16 });
+  new Uint8Array(buffer).set([1, 2, 3, 4]);
+  const copied = new ivm.ExternalCopy({ buffer, view: new Uint8Array(buffer, 1, 2) }).copy();
+  assert.equal(copied.buffer.resizable, true);
+  assert.equal(copied.buffer.maxByteLength, 16);
+  assert.deepEqual([...copied.view], [2, 3]);
+  assert.equal(copied.view.buffer, copied.buffer);
+  context.global.setSync('value', new ivm.ExternalCopy({ buffer }).copyInto());
+  assert.equal(context.evalSync('value.buffer.resize(8), value.buffer.maxByteLength + ":" + new Uint8Array(value.buffer).join()'), '16:1,2,3,4,0,0,0,0');
+  const fromIsolate = context.evalSync('const b = new ArrayBuffer(2, { maxByteLength: 4 }); ({ b, tracking: new Uint8Array(b) })', { copy: true });
+  assert.equal(fromIsolate.b.maxByteLength, 4);
+  fromIsolate.b.resize(4);
+  assert.equal(fromIsolate.tracking.length, 4);
+  isolate.dispose();
+});
+
+test('Float16Array copies where the runtime has it, and fails clearly where it does not', () => {
+  const { isolate, context } = setup();
+  if (typeof Float16Array === 'function') {
+    const copied = new ivm.ExternalCopy({ halves: new Float16Array([1.5, -2]) }).copy();
+    assert.equal(Object.prototype.toString.call(copied.halves), '[object Float16Array]');
+    assert.deepEqual([...copied.halves], [1.5, -2]);
+    assert.deepEqual([...context.evalSync('new Float16Array([0.5])', { copy: true })], [0.5]);
+  } else {
+    // Node 20 and 22.
+    assert.throws(() => context.evalSync('new Float16Array([0.5])', { copy: true }), { name: 'TypeError', message: 'Float16Array is not supported by this runtime' });
+    assert.throws(() => context.evalSync('({ nested: new Float16Array([0.5]) })', { copy: true }), { name: 'TypeError', message: 'Float16Array is not supported by this runtime' });
+  }
+  isolate.dispose();
+});
+
+test('a SharedArrayBuffer created inside an isolate reaches the host where the runtime can wrap outside memory', () => {
+  const { isolate, context } = setup();
+  // Node-API gained node_api_create_external_sharedarraybuffer in Node 24; Bun has it, Deno not.
+  const canShare = (runtime.name === 'node' && runtime.nodeMajor >= 24) || runtime.name === 'bun';
+  context.evalSync('globalThis.made = new SharedArrayBuffer(8); new Int32Array(made)[0] = 5');
+  if (canShare) {
+    const copied = context.evalSync('({ made, view: new Int32Array(made) })', { copy: true });
+    assert.equal(copied.view.buffer, copied.made);
+    assert.equal(copied.view[0], 5);
+    copied.view[1] = 6;
+    assert.equal(context.evalSync('new Int32Array(made)[1]'), 6);
+  } else {
+    const message = 'This runtime cannot share a SharedArrayBuffer created inside an isolate (Node.js 24 or later can)';
+    assert.throws(() => context.evalSync('made', { externalCopy: true }).copy(), { name: 'TypeError', message });
+    assert.throws(() => context.evalSync('({ made })', { copy: true }), { name: 'TypeError', message });
+  }
+  isolate.dispose();
+});
+
+test('deeply nested values are copied without native recursion', () => {
+  const { isolate, context } = setup();
+  let deep = [];
+  for (let i = 0; i < 2000; i++) {
+    deep = [deep];
+  }
+  context.global.setSync('deep', new ivm.ExternalCopy(deep).copyInto());
+  assert.equal(context.evalSync('let n = 0; for (let d = deep; d.length; d = d[0]) n++; n'), 2000);
+  let back = context.evalSync('deep', { copy: true });
+  let depth = 0;
+  for (; back.length; back = back[0]) {
+    depth++;
+  }
+  assert.equal(depth, 2000);
   isolate.dispose();
 });

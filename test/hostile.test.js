@@ -6,11 +6,13 @@ const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
 const path = require('node:path');
 const { promisify } = require('node:util');
+const runtime = require('./support/runtime');
 
 const run = promisify(execFile);
 
+// Under the runtime running the tests.
 async function scenario(name, nodeFlags = []) {
-  const { stdout } = await run(process.execPath, [...nodeFlags, path.join(__dirname, 'fixtures', 'scenario.js'), name], { timeout: 120_000 });
+  const { stdout } = await run(...runtime.command(path.join(__dirname, 'fixtures', 'scenario.js'), [name], nodeFlags), { timeout: 120_000 });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 

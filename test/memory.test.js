@@ -9,8 +9,10 @@ const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
 const path = require('node:path');
 const { promisify } = require('node:util');
+const runtime = require('./support/runtime');
 
 const run = promisify(execFile);
+// Children run under the runtime running the tests.
 const fixture = (name) => path.join(__dirname, 'fixtures', name);
 
 const shapes = [
@@ -72,7 +74,7 @@ test.before(async () => {
   const runs = shapes.flatMap((shape) => ['sync', 'async', 'ignored'].map((mode) => [shape, mode]));
   await eachLimited(runs, 2, async ([shape, mode]) => {
     try {
-      const { stdout } = await run(process.execPath, [fixture('hostile.js'), shape, mode], { timeout: 60_000 });
+      const { stdout } = await run(...runtime.command(fixture('hostile.js'), [shape, mode]), { timeout: 60_000 });
       results.set(`${shape}/${mode}`, JSON.parse(stdout.trim().split('\n').pop()));
     } catch (error) {
       results.set(`${shape}/${mode}`, { crashed: `${error.code ?? ''} ${error.signal ?? ''} ${error.stderr ?? error.message}` });
@@ -100,7 +102,7 @@ for (const shape of shapes) {
 test('WebAssembly memory growth cannot take the process down', async () => {
   // V8 gives embedders no way to count WebAssembly memory against a limit (see the README): the
   // growth stops at the memory's maximum, the isolate survives and the process goes on.
-  const { stdout } = await run(process.execPath, [fixture('hostile.js'), 'WebAssembly memory growth', 'sync'], { timeout: 60_000 });
+  const { stdout } = await run(...runtime.command(fixture('hostile.js'), ['WebAssembly memory growth', 'sync']), { timeout: 60_000 });
   const result = JSON.parse(stdout.trim().split('\n').pop());
   assert.equal(result.error, 'RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded');
   assert.equal(result.newIsolateWorks, true);
@@ -108,7 +110,7 @@ test('WebAssembly memory growth cannot take the process down', async () => {
 
 for (const mode of ['sync', 'async']) {
   test(`a fatal V8 error is survived with onCatastrophicError (${mode} call)`, async () => {
-    const { stdout } = await run(process.execPath, [fixture('catastrophe.js'), mode], { timeout: 60_000 });
+    const { stdout } = await run(...runtime.command(fixture('catastrophe.js'), [mode]), { timeout: 60_000 });
     assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()), {
       beforeHostCall: 42,
       error: MEMORY_LIMIT_ERROR,

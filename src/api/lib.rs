@@ -1,5 +1,7 @@
 //! `ivm.lib`, isolated-vm's utilities object (class `Lib`).
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use crate::api::front::Front;
 use crate::error::{Error, Result};
 use crate::handle::Handle;
@@ -10,15 +12,34 @@ pub fn new(front: &mut dyn Front) -> Result<()> {
   front.bind(0, Handle::Lib)
 }
 
-/// `libHrtime(lib)`: the time of the clock `process.hrtime` reads (libuv's `uv_hrtime`, the
-/// monotonic clock), as `[seconds, nanoseconds]`. The facade computes differences.
-pub fn hrtime(front: &mut dyn Front) -> Result<()> {
-  if !matches!(*front.handle(0)?, Handle::Lib) {
-    return Err(crate::handle::illegal());
-  }
+/// Nanoseconds from the monotonic clock to the clock of the host's `process.hrtime`: 0 on Node
+/// (libuv's `uv_hrtime` reads the monotonic clock), the runtime's start on others (Bun counts
+/// from it). Set once the host is known (see `set_hrtime_base`).
+static HRTIME_OFFSET_NS: AtomicI64 = AtomicI64::new(0);
+
+fn monotonic_ns() -> Result<i64> {
   let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
   if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) } != 0 {
     return Err(Error::generic("The monotonic clock is not available"));
   }
-  front.ret(Transferable::List(vec![Transferable::Number(now.tv_sec as f64), Transferable::Number(now.tv_nsec as f64)]))
+  Ok(now.tv_sec * 1_000_000_000 + now.tv_nsec)
+}
+
+/// Records what the host's `process.hrtime` reads now (`[seconds, nanoseconds]`), so that
+/// `lib.hrtime` reads the same clock, in the host and in every isolate.
+pub fn set_hrtime_base(seconds: f64, nanoseconds: f64) -> Result<()> {
+  let host = (seconds as i64) * 1_000_000_000 + nanoseconds as i64;
+  HRTIME_OFFSET_NS.store(host - monotonic_ns()?, Ordering::Relaxed);
+  Ok(())
+}
+
+/// `libHrtime(lib)`: the time of the clock `process.hrtime` reads, as `[seconds, nanoseconds]`.
+/// The facade computes differences.
+pub fn hrtime(front: &mut dyn Front) -> Result<()> {
+  if !matches!(*front.handle(0)?, Handle::Lib) {
+    return Err(crate::handle::illegal());
+  }
+  let now = monotonic_ns()? + HRTIME_OFFSET_NS.load(Ordering::Relaxed);
+  let (seconds, nanoseconds) = (now.div_euclid(1_000_000_000), now.rem_euclid(1_000_000_000));
+  front.ret(Transferable::List(vec![Transferable::Number(seconds as f64), Transferable::Number(nanoseconds as f64)]))
 }

@@ -14,8 +14,7 @@ use crate::error::{catch_panic, Result};
 /// ones undefined).
 type NodeOnly = fn(Napi, &[sys::napi_value; 3]) -> Result<sys::napi_value>;
 
-const NODE_ONLY: &[(&str, NodeOnly)] =
-  &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle), ("isExternal", is_external), ("setV8Flags", set_v8_flags)];
+const NODE_ONLY: &[(&str, NodeOnly)] = &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle), ("setV8Flags", set_v8_flags), ("setHrtimeBase", set_hrtime_base)];
 
 /// Fills `exports` with the binding functions. Runs once per Node environment (the main thread
 /// and each worker thread that loads the addon).
@@ -84,10 +83,6 @@ fn setup(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   napi.undefined()
 }
 
-/// `binding.isExternal(arrayBuffer)`: whether an ArrayBuffer's memory is ours (see node::copy).
-fn is_external(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
-  napi.boolean(super::copy::is_external(napi, args[0])?)
-}
 
 /// `binding.setV8Flags(nodeFlags, explicitFlags)`: the V8 flags of Node's options and of
 /// `ISOLATED_VM_V8_FLAGS` (arrays of strings), before the first isolate (see src/flags.rs).
@@ -108,4 +103,12 @@ fn set_v8_flags(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_val
     napi.set_element(array, index as u32, napi.string_utf8(warning)?)?;
   }
   Ok(array)
+}
+
+/// `binding.setHrtimeBase(process.hrtime())`: what the host's clock reads now (see api::lib).
+fn set_hrtime_base(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
+  let seconds = napi.get_f64(napi.get_element(args[0], 0)?)?;
+  let nanoseconds = napi.get_f64(napi.get_element(args[0], 1)?)?;
+  crate::api::lib::set_hrtime_base(seconds, nanoseconds)?;
+  napi.undefined()
 }

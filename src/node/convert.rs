@@ -221,11 +221,20 @@ fn current_stack(napi: Napi) -> Option<String> {
   frames_of(napi, napi.error(ErrorKind::Error, "").ok()?)
 }
 
-/// A Node stack without the frames of lib/facade.js, which are of no use to users.
+/// A Node stack without the frames of lib/facade.js, which are of no use to users, nor those of
+/// the binding's own functions (which Bun lists, as `at contextEval (unknown)`).
 fn without_facade_frames(stack: &str) -> String {
   let facade_file = NodeEnv::current().and_then(|env| env.state.lock().facade_file.clone());
   let Some(facade_file) = facade_file else { return stack.to_string() };
-  stack.lines().filter(|line| !(line.starts_with("    at ") && line.contains(&facade_file))).collect::<Vec<_>>().join("\n")
+  let is_binding_frame = |line: &str| {
+    let name = line.strip_prefix("    at ").and_then(|rest| rest.strip_suffix(" (unknown)"));
+    name.is_some_and(|name| crate::api::FUNCTIONS.iter().any(|(function, _)| *function == name))
+  };
+  stack
+    .lines()
+    .filter(|line| !(line.starts_with("    at ") && line.contains(&facade_file)) && !is_binding_frame(line))
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 /// Where in Node an async call was made: an error object created then. V8 records its stack

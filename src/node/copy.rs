@@ -1,7 +1,8 @@
-//! Copies of Node values, and copies rebuilt in Node.
+//! Copies of host values, and copies rebuilt in the host.
 //!
-//! The serializing itself happens in JavaScript, with Node's own V8 (lib/host.js); this side
-//! turns its tuples into `CopyData` and back.
+//! Host values are written in our V8's serialization format by lib/clone.js; this side turns
+//! what it returns into `CopyData`, moving and sharing the buffers, and rebuilds copies in the
+//! host (`super::clone`).
 
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -54,14 +55,20 @@ fn env() -> Result<Arc<NodeEnv>> {
   NodeEnv::current().ok_or_else(NodeEnv::gone_error)
 }
 
-/// Memory of a Node ArrayBuffer being moved: one of ours goes back to us (it is detached here),
-/// any other was moved by lib/host.js to a Node ArrayBuffer nobody else can reach.
-fn moved_bytes(napi: Napi, buffer: Value) -> Result<Bytes> {
+/// Moves a host ArrayBuffer's memory out (the buffer is detached): one of ours goes back to us,
+/// any other is moved by lib/host.js to a host ArrayBuffer nobody else can reach.
+pub fn take_buffer(napi: Napi, buffer: Value) -> Result<Bytes> {
+  let mut detached = false;
+  call!(napi, napi_is_detached_arraybuffer(buffer, &mut detached))?;
+  if detached {
+    return Err(Error::generic("Array buffer is invalid"));
+  }
   if let Some(bytes) = take_external(napi, buffer)? {
     return Ok(bytes);
   }
-  let (data, len) = arraybuffer_info(napi, buffer)?;
-  Ok(Bytes::Node { owner: NodeRef::new(napi, &env()?, buffer)?, data: Pointer(data), len })
+  let moved = napi.call(napi.undefined()?, host(napi, "detach")?, &[buffer])?;
+  let (data, len) = arraybuffer_info(napi, moved)?;
+  Ok(Bytes::Node { owner: NodeRef::new(napi, &env()?, moved)?, data: Pointer(data), len })
 }
 
 /// Node ArrayBuffers over memory we hold (see `buffer_to_napi`), by address. Node does not
@@ -73,12 +80,6 @@ fn externals() -> &'static Mutex<HashMap<usize, usize>> {
 
 /// What an external Node ArrayBuffer keeps alive; emptied when its memory is taken back.
 type ExternalHolder = Mutex<Option<Bytes>>;
-
-/// Whether `buffer` is a Node ArrayBuffer over memory we hold.
-pub fn is_external(napi: Napi, buffer: Value) -> Result<bool> {
-  let (data, len) = arraybuffer_info(napi, buffer)?;
-  Ok(len > 0 && externals().lock().contains_key(&(data as usize)))
-}
 
 fn take_external(napi: Napi, buffer: Value) -> Result<Option<Bytes>> {
   let (data, len) = arraybuffer_info(napi, buffer)?;
@@ -109,6 +110,7 @@ fn element(napi: Napi, array: Value, index: u32) -> Result<Value> {
   napi.get_element(array, index)
 }
 
+/// The view of a top-level buffer, given by lib/clone.js as `[.., .., .., name, offset, length]`.
 fn view_of(napi: Napi, parts: Value) -> Result<Option<View>> {
   let name = element(napi, parts, 3)?;
   if napi.type_of(name)? != sys::ValueType::napi_string {
@@ -121,25 +123,26 @@ fn view_of(napi: Napi, parts: Value) -> Result<Option<View>> {
   Ok(Some(View { kind, byte_offset, byte_length }))
 }
 
-fn list(napi: Napi, array: Value) -> Result<Vec<Value>> {
-  (0..napi.array_len(array)?).map(|i| element(napi, array, i)).collect()
-}
-
-/// Copies a Node value (isolated-vm's `ExternalCopy::Copy`).
+/// Copies a host value (isolated-vm's `ExternalCopy::Copy`). ArrayBuffers in `transfer_list`,
+/// and a top-level ArrayBuffer with `transfer_out`, are moved (detached here).
 pub fn copy_from_napi(napi: Napi, value: Value, transfer_out: bool, transfer_list: Option<Value>) -> Result<Arc<CopyData>> {
   if let Some(primitive) = convert::primitive_from_napi(napi, value)? {
     return Ok(CopyData::new(Payload::Primitive(primitive)));
   }
-  let copy = host(napi, "copy")?;
-  let transfer_out = napi.boolean(transfer_out)?;
-  let mut args = vec![value, transfer_out];
-  args.extend(transfer_list);
-  let parts = napi.call(napi.undefined()?, copy, &args)?;
+  if napi.type_of(value)? == sys::ValueType::napi_symbol {
+    return Err(Error::type_error("Unsupported type"));
+  }
+  let serialize = host(napi, "serialize")?;
+  let args = [value, napi.boolean(transfer_out)?, match transfer_list {
+    Some(list) => list,
+    None => napi.undefined()?,
+  }];
+  let parts = napi.call(napi.undefined()?, serialize, &args)?;
   match napi.get_f64(element(napi, parts, 0)?)? as u32 {
     1 => {
       let buffer = element(napi, parts, 1)?;
       let moved = napi.get_bool(element(napi, parts, 2)?)?;
-      let bytes = if moved { moved_bytes(napi, buffer)? } else { copied_bytes(napi, buffer)? };
+      let bytes = if moved { take_buffer(napi, buffer)? } else { copied_bytes(napi, buffer)? };
       Ok(CopyData::new(Payload::Buffer { bytes: Mutex::new(Some(bytes)), view: view_of(napi, parts)? }))
     }
     2 => {
@@ -147,21 +150,25 @@ pub fn copy_from_napi(napi: Napi, value: Value, transfer_out: bool, transfer_lis
       Ok(CopyData::new(Payload::Shared { memory, view: view_of(napi, parts)? }))
     }
     _ => {
-      let bytes = element(napi, parts, 1)?;
-      let (data, len) = typedarray_data(napi, bytes)?;
+      let (data, len) = typedarray_data(napi, element(napi, parts, 1)?)?;
       let bytes = if len == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(data, len) }.to_vec() };
+      let handles_array = element(napi, parts, 2)?;
       let mut handles = Vec::new();
-      for object in list(napi, element(napi, parts, 2)?)? {
-        let handle = facade::unwrap(napi, object)?.ok_or_else(crate::handle::illegal)?;
+      for index in 0..napi.array_len(handles_array)? {
+        let handle = facade::unwrap(napi, element(napi, handles_array, index)?)?.ok_or_else(crate::handle::illegal)?;
         handles.push(handle.transfer_out()?);
       }
-      let mut buffers = Vec::new();
-      for buffer in list(napi, element(napi, parts, 3)?)? {
-        buffers.push(Some(moved_bytes(napi, buffer)?));
-      }
+      let pairs = element(napi, parts, 3)?;
       let mut shared = Vec::new();
-      for pair in list(napi, element(napi, parts, 4)?)? {
-        shared.push(shared_memory(napi, element(napi, pair, 0)?, element(napi, pair, 1)?)?);
+      for index in (0..napi.array_len(pairs)?).step_by(2) {
+        shared.push(shared_memory(napi, element(napi, pairs, index)?, element(napi, pairs, index + 1)?)?);
+      }
+      // Moved once the value is written: views over them had to be readable until then.
+      let mut buffers = Vec::new();
+      if let Some(list) = transfer_list {
+        for index in 0..napi.array_len(list)? {
+          buffers.push(Some(take_buffer(napi, element(napi, list, index)?)?));
+        }
       }
       Ok(CopyData::new(Payload::Serialized(Serialized { bytes, buffers: Mutex::new(buffers), shared, wasm: Vec::new(), handles })))
     }
@@ -169,7 +176,7 @@ pub fn copy_from_napi(napi: Napi, value: Value, transfer_out: bool, transfer_lis
 }
 
 /// A Node ArrayBuffer for these bytes: the same memory, no copy.
-fn buffer_to_napi(napi: Napi, bytes: Bytes) -> Result<Value> {
+pub fn buffer_to_napi(napi: Napi, bytes: Bytes) -> Result<Value> {
   if let Bytes::Node { owner, .. } = &bytes {
     if owner.env.is_current_thread() {
       return owner.get(napi);
@@ -198,7 +205,7 @@ unsafe extern "C" fn release_external(_env: sys::napi_env, data: *mut c_void, hi
 }
 
 /// A new Node ArrayBuffer holding a copy of these bytes.
-fn copy_to_napi(napi: Napi, bytes: &Bytes) -> Result<Value> {
+pub fn copy_to_napi(napi: Napi, bytes: &Bytes) -> Result<Value> {
   let mut data = null_mut();
   let mut buffer = null_mut();
   call!(napi, napi_create_arraybuffer(bytes.len(), &mut data, &mut buffer))?;
@@ -208,26 +215,34 @@ fn copy_to_napi(napi: Napi, bytes: &Bytes) -> Result<Value> {
   Ok(buffer)
 }
 
-fn shared_to_napi(napi: Napi, memory: &Arc<SharedMemory>) -> Result<Value> {
+pub fn shared_to_napi(napi: Napi, memory: &Arc<SharedMemory>) -> Result<Value> {
   match &**memory {
     SharedMemory::Node { owner, .. } if owner.env.is_current_thread() => owner.get(napi),
     _ => super::shared::external_shared_array_buffer(napi, memory.clone()),
   }
 }
 
-fn with_view(napi: Napi, buffer: Value, view: Option<View>) -> Result<Value> {
-  let Some(view) = view else { return Ok(buffer) };
+/// A view made by lib/host.js (any kind, over any buffer); with `tracking`, one that follows
+/// the length of a resizable buffer.
+pub fn make_view(napi: Napi, buffer: Value, view: View, tracking: bool) -> Result<Value> {
   let make = host(napi, "view")?;
   let args = [
     napi.string_utf8(view.kind.name())?,
     buffer,
     napi.number(view.byte_offset as f64)?,
-    napi.number(view.byte_length as f64)?,
+    if tracking { napi.undefined()? } else { napi.number(view.byte_length as f64)? },
   ];
   napi.call(napi.undefined()?, make, &args)
 }
 
-/// Rebuilds a copy in Node; with `transfer_in`, buffers are moved rather than copied.
+fn with_view(napi: Napi, buffer: Value, view: Option<View>) -> Result<Value> {
+  match view {
+    Some(view) => make_view(napi, buffer, view, false),
+    None => Ok(buffer),
+  }
+}
+
+/// Rebuilds a copy in the host; with `transfer_in`, buffers are moved rather than copied.
 pub fn copy_into_napi(napi: Napi, data: &CopyData, transfer_in: bool) -> Result<Value> {
   match &data.payload {
     Payload::Primitive(value) => convert::to_napi(napi, value.clone()),
@@ -244,44 +259,6 @@ pub fn copy_into_napi(napi: Napi, data: &CopyData, transfer_in: bool) -> Result<
       let buffer = shared_to_napi(napi, memory)?;
       with_view(napi, buffer, *view)
     }
-    Payload::Serialized(serialized) => {
-      if !serialized.shared.is_empty() {
-        return Err(Error::type_error(
-          "A SharedArrayBuffer inside a copied value cannot be rebuilt in Node.js; copy the SharedArrayBuffer itself",
-        ));
-      }
-      if !serialized.wasm.is_empty() {
-        return Err(Error::type_error("A WebAssembly.Module inside a copied value cannot be rebuilt in Node.js"));
-      }
-      let mut buffers = Vec::new();
-      {
-        let mut held = serialized.buffers.lock();
-        for slot in held.iter_mut() {
-          buffers.push(match slot {
-            Some(bytes) if !transfer_in => copy_to_napi(napi, bytes)?,
-            Some(_) => buffer_to_napi(napi, slot.take().expect("matched Some"))?,
-            None => return Err(Error::generic("Array buffer is invalid")),
-          });
-        }
-      }
-      let handles = serialized.handles.iter().map(|h| convert::to_napi(napi, h.clone())).collect::<Result<Vec<_>>>()?;
-      let bytes = copy_to_napi(napi, &Bytes::copy_of(&serialized.bytes))?;
-      let bytes = {
-        let mut view = null_mut();
-        call!(napi, napi_create_typedarray(sys::TypedarrayType::uint8_array, serialized.bytes.len(), bytes, 0, &mut view))?;
-        view
-      };
-      let deserialize = host(napi, "deserialize")?;
-      let args = [bytes, array(napi, &handles)?, array(napi, &buffers)?];
-      napi.call(napi.undefined()?, deserialize, &args)
-    }
+    Payload::Serialized(serialized) => super::clone::read(napi, serialized, transfer_in),
   }
-}
-
-fn array(napi: Napi, items: &[Value]) -> Result<Value> {
-  let array = napi.array(items.len())?;
-  for (index, item) in items.iter().enumerate() {
-    napi.set_element(array, index as u32, *item)?;
-  }
-  Ok(array)
 }

@@ -2,6 +2,7 @@
 
 pub mod binding;
 pub mod callback;
+pub mod clone;
 pub mod convert;
 pub mod copy;
 pub mod env;

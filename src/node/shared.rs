@@ -34,7 +34,7 @@ fn create_external() -> Option<CreateExternal> {
 /// A Node SharedArrayBuffer over memory of our isolates.
 pub fn external_shared_array_buffer(napi: Napi, memory: Arc<SharedMemory>) -> Result<Value> {
   let create = create_external().ok_or_else(|| {
-    Error::type_error("This version of Node.js cannot share a SharedArrayBuffer created inside an isolate (Node.js 24 or later can)")
+    Error::type_error("This runtime cannot share a SharedArrayBuffer created inside an isolate (Node.js 24 or later can)")
   })?;
   let SharedMemory::Store { store, .. } = &*memory else {
     return Err(Error::type_error("This SharedArrayBuffer belongs to another Node.js thread"));
