@@ -30,7 +30,7 @@ function median(values) {
   return sorted.length === 0 ? undefined : sorted[Math.floor(sorted.length / 2)];
 }
 
-const figure = (result) => result?.cpu_us ?? result?.wall_ms;
+const figure = (result) => result?.cpu_us ?? result?.wall_ms ?? result?.rss_kb;
 const samples = { ours: {}, original: {} };
 for (let round = 0; round < rounds; round++) {
   const runs = [['ours', ours, []]];
@@ -48,7 +48,7 @@ for (let round = 0; round < rounds; round++) {
 const rows = Object.keys(samples.ours).map((name) => {
   const mine = median(samples.ours[name]);
   const theirs = original ? median(samples.original[name] ?? []) : undefined;
-  const unit = name.includes('(wall ms)') ? 'ms wall' : 'us cpu';
+  const unit = name.includes('(wall ms)') ? 'ms wall' : name.includes('(KB') ? 'KB' : 'us cpu';
   const ratio = theirs !== undefined && mine ? (theirs / mine).toFixed(2) : '';
   return [name, `${mine} ${unit}`, theirs === undefined ? '' : `${theirs} ${unit}`, ratio];
 });

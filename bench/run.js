@@ -92,19 +92,40 @@ exportsTable['helper${i}'] = helper${i};
   return `const exportsTable = {};\n${parts.join('')}Object.keys(exportsTable).length;`;
 }
 
-// Compiles `code` once per batch in a fresh isolate (V8 caches compilations per isolate). The
-// isolate compiles a tiny script first, untimed: this package creates an isolate's default
-// context on first use, the original in its constructor.
+// Compiles `code` once per batch in a fresh isolate, as a new tenant or worker does (V8 caches
+// compilations per isolate, so an isolate that compiled the code before would measure its cache).
+// Making the isolate is untimed.
 async function compileInFreshIsolates(code, options) {
   const isolates = [];
   const result = await measure(1, (isolate) => isolate.compileScriptSync(code, options), () => {
     const isolate = new ivm.Isolate();
-    isolate.compileScriptSync('0');
     isolates.push(isolate);
     return isolate;
   });
   isolates.forEach((isolate) => isolate.dispose());
   return result;
+}
+
+// Makes a code cache of `code` in an isolate of its own.
+function cachedDataOf(code) {
+  const producer = new ivm.Isolate();
+  const { cachedData } = producer.compileScriptSync(code, { produceCachedData: true });
+  producer.dispose();
+  return cachedData;
+}
+
+// Resident memory per idle isolate with one context, in KB: `count` of them made at once.
+function idleIsolateMemory(count) {
+  const before = process.memoryUsage.rss();
+  const isolates = [];
+  for (let i = 0; i < count; i++) {
+    const isolate = new ivm.Isolate();
+    isolate.createContextSync().evalSync('1');
+    isolates.push(isolate);
+  }
+  const perIsolate = (process.memoryUsage.rss() - before) / count / 1024;
+  isolates.forEach((isolate) => isolate.dispose());
+  return { rss_kb: Math.round(perIsolate) };
 }
 
 // About 500 KB of library code for the snapshot cases, shaped like a utility library: an IIFE
@@ -281,16 +302,29 @@ const cases = {
     return transferBuffer(64 * 1024);
   },
 
-  async '200 KB script, compileScriptSync cold'() {
+  async '200 KB script, compileScriptSync cold, fresh isolate'() {
     return compileInFreshIsolates(bundle());
   },
 
-  async '200 KB script, compileScriptSync with cachedData'() {
+  async '200 KB script, compileScriptSync with cachedData, fresh isolate'() {
     const code = bundle();
-    const producer = new ivm.Isolate();
-    const { cachedData } = producer.compileScriptSync(code, { produceCachedData: true });
-    producer.dispose();
-    return compileInFreshIsolates(code, { cachedData });
+    return compileInFreshIsolates(code, { cachedData: cachedDataOf(code) });
+  },
+
+  async '200 KB script, compileScriptSync with produceCachedData, fresh isolate'() {
+    return compileInFreshIsolates(bundle(), { produceCachedData: true });
+  },
+
+  async '200 KB script, compiled again in the same isolate'() {
+    const code = bundle();
+    const isolate = new ivm.Isolate();
+    const result = await measure(10, () => {
+      for (let i = 0; i < 10; i++) {
+        isolate.compileScriptSync(code);
+      }
+    });
+    isolate.dispose();
+    return result;
   },
 
   async '50-module graph, instantiate + evaluate'() {
@@ -336,6 +370,19 @@ export const value = ${i} + ${imports.map((j) => `v${j}`).join(' + ') || 0};`;
       const isolate = new ivm.Isolate({ snapshot });
       return { isolate, context: isolate.createContextSync() };
     });
+  },
+
+  async 'CPU-bound eval on 4 isolates at once'() {
+    const isolates = Array.from({ length: 4 }, () => new ivm.Isolate());
+    const contexts = isolates.map((isolate) => isolate.createContextSync());
+    const work = '(() => { let sum = 0; for (let i = 0; i < 1e6; i++) sum += i % 7; return sum; })()';
+    const result = await measure(4, () => Promise.all(contexts.map((context) => context.eval(work))));
+    isolates.forEach((isolate) => isolate.dispose());
+    return result;
+  },
+
+  async 'idle isolate + context, resident memory (KB each, 200 at once)'() {
+    return idleIsolateMemory(200);
   },
 
   async 'two 300 ms loops on two isolates (wall ms)'() {
