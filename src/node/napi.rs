@@ -130,20 +130,21 @@ impl Napi {
     Ok(buf)
   }
   /// A string as `Str`. ASCII (most code and data) is read in one pass as UTF-8, which V8
-  /// writes fast from one-byte strings; anything else is read as UTF-16, which is exact (UTF-8
-  /// would replace lone surrogates).
+  /// writes fast from one-byte strings, into a buffer of one byte per UTF-16 unit: if all of it
+  /// was written and is ASCII, that was the whole string (any other character takes more than
+  /// one byte). Anything else is read again as UTF-16, which is exact (UTF-8 would replace lone
+  /// surrogates).
   pub fn get_str(self, v: Value) -> Result<Str> {
     let mut units = 0usize;
     call!(self, napi_get_value_string_utf16(v, null_mut(), 0, &mut units))?;
-    let mut len = 0usize;
-    call!(self, napi_get_value_string_utf8(v, null_mut(), 0, &mut len))?;
-    if len != units {
+    let mut buf: Vec<u8> = Vec::with_capacity(units + 1);
+    let mut written = 0usize;
+    call!(self, napi_get_value_string_utf8(v, buf.as_mut_ptr().cast(), units + 1, &mut written))?;
+    // SAFETY: Node-API wrote `written` bytes (plus a terminating zero) into the buffer.
+    unsafe { buf.set_len(written) };
+    if written != units || !buf.is_ascii() {
       return Ok(Str::from_utf16(self.get_utf16(v)?));
     }
-    let mut buf: Vec<u8> = Vec::with_capacity(len + 1);
-    let mut written = 0usize;
-    call!(self, napi_get_value_string_utf8(v, buf.as_mut_ptr().cast(), len + 1, &mut written))?;
-    unsafe { buf.set_len(written) };
     Ok(Str::Latin1(buf))
   }
   pub fn get_string(self, v: Value) -> Result<String> {
