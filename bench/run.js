@@ -311,6 +311,20 @@ const cases = {
     return compileInFreshIsolates(code, { cachedData: cachedDataOf(code) });
   },
 
+  async 'new Isolate, compile 200 KB with cachedData, createContextSync, run'() {
+    const code = bundle();
+    const cachedData = cachedDataOf(code);
+    const isolates = [];
+    const result = await measure(1, () => {
+      const isolate = new ivm.Isolate();
+      const script = isolate.compileScriptSync(code, { cachedData });
+      script.runSync(isolate.createContextSync());
+      isolates.push(isolate);
+    });
+    isolates.forEach((isolate) => isolate.dispose());
+    return result;
+  },
+
   async '200 KB script, compileScriptSync with produceCachedData, fresh isolate'() {
     return compileInFreshIsolates(bundle(), { produceCachedData: true });
   },

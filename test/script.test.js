@@ -64,3 +64,51 @@ test('run honours timeout and the script stays usable', async () => {
   assert.equal(isolate.compileScriptSync('"still alive"').runSync(context), 'still alive');
   isolate.dispose();
 });
+
+// Compiling borrows the context made last, or makes a spare one that the next createContext()
+// hands out (ops::isolate::in_compile_context).
+test('compiling runs no code of the context it borrows, also when the code does not compile', () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  context.evalSync(`
+    globalThis.called = [];
+    Object.defineProperty(Error, 'prepareStackTrace', { get() { called.push('prepareStackTrace'); for (;;); } });
+    Object.defineProperty(SyntaxError.prototype, 'message', { get() { called.push('message'); return 'hostile'; } });
+    undefined;`);
+  assert.equal(isolate.compileScriptSync('6 * 7').runSync(context), 42);
+  assert.throws(() => isolate.compileScriptSync('6 *', { filename: 'broken.js' }), (error) => {
+    assert.equal(error.name, 'SyntaxError');
+    assert.equal(error.message, 'Unexpected end of input [broken.js:1:4]');
+    assert.match(error.stack, /^SyntaxError: Unexpected end of input \[broken\.js:1:4\]\n/);
+    return true;
+  });
+  assert.throws(() => isolate.compileModuleSync('export const = 1;'), { name: 'SyntaxError', message: "Unexpected token '=' [<isolated-vm>:1:14]" });
+  assert.deepEqual(context.evalSync('called', { copy: true }), []);
+  isolate.dispose();
+});
+
+test('a context made after compiling is as new: no code ran in it, and no context is wasted', () => {
+  const isolate = new ivm.Isolate();
+  const script = isolate.compileScriptSync('typeof marker');
+  isolate.compileModuleSync('export default 1;');
+  const first = isolate.createContextSync();
+  const second = isolate.createContextSync();
+  const globals = (context) => context.evalSync('Object.getOwnPropertyNames(globalThis).sort().join()');
+  assert.equal(globals(first), globals(second));
+  assert.equal(isolate.getHeapStatisticsSync().number_of_native_contexts, 2);
+  first.evalSync('globalThis.marker = 1');
+  assert.equal(script.runSync(first), 'number');
+  assert.equal(script.runSync(second), 'undefined');
+  isolate.dispose();
+});
+
+test('scripts compiled in a context that is then released run in the others', () => {
+  const isolate = new ivm.Isolate();
+  const kept = isolate.createContextSync();
+  const released = isolate.createContextSync();
+  const script = isolate.compileScriptSync('globalThis.n = (globalThis.n || 0) + 1');
+  released.release();
+  assert.equal(script.runSync(kept), 1);
+  assert.equal(isolate.compileScriptSync('n * 2').runSync(kept), 2);
+  isolate.dispose();
+});

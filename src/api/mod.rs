@@ -99,7 +99,7 @@ pub fn script_source(front: &mut dyn Front, code: usize, origin: usize, cache: O
   };
   let filename = if front.is_nullish(origin) { None } else { Some(front.string(origin)?) };
   let source = ScriptSource::new(front.string(code)?, filename, front.number(origin + 1)? as i32, front.number(origin + 2)? as i32);
-  Ok(ScriptSource { cached_data, produce_cached_data, ..source })
+  Ok(source.with_cache(cached_data, produce_cached_data))
 }
 
 /// `cachedData`: the bytes of an ExternalCopy of an ArrayBuffer.

@@ -28,9 +28,11 @@ pub struct IsolateOptions {
 /// State that is only touched while holding the isolate's V8 lock.
 #[derive(Default)]
 pub struct LockedState {
-  /// Context used for work that needs one but belongs to no user context (compiling scripts),
-  /// created on first use.
-  pub default_context: Option<v8::Global<v8::Context>>,
+  /// A context no code has run in, made for compiling when the isolate had no context to
+  /// compile in; the next `createContext()` hands it out (see ops::isolate::in_compile_context).
+  pub spare_context: Option<v8::Global<v8::Context>>,
+  /// The context made last by `createContext()`, while it lives: compiling borrows it.
+  pub compile_context: Option<std::sync::Weak<crate::transfer::Remote<v8::Context>>>,
   /// Promises rejected without a handler during the current task; reported as its error.
   pub unhandled_rejections: Vec<v8::Global<v8::Promise>>,
   /// lib/facade.js, compiled for the in-isolate API.

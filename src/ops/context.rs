@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::source::ScriptSource;
-use super::{guard, Work};
+use super::guard::{self, CompileSite};
+use super::Work;
 use crate::error::Result;
 use crate::transfer::{v8conv, ContextData, Transferable, TransferOptions};
 
@@ -23,7 +24,7 @@ pub fn eval(context: Arc<ContextData>, mut source: ScriptSource, timeout_ms: u32
     Box::new(move |isolate| {
       in_context(isolate, &context, |scope| {
         let mut compiled = source.compile_source(scope, false, None)?;
-        let script = guard::compile(scope, |scope| {
+        let script = guard::compile(scope, CompileSite::Own, |scope| {
           v8::script_compiler::compile(
             scope,
             &mut compiled,
@@ -58,7 +59,7 @@ pub fn eval_closure(
           names.push(v8conv::string_to_v8(scope, &format!("${index}"))?);
         }
         let mut compiled = source.compile_source(scope, false, None)?;
-        let function = guard::compile(scope, |scope| {
+        let function = guard::compile(scope, CompileSite::Own, |scope| {
           v8::script_compiler::compile_function(
             scope,
             &mut compiled,

@@ -235,15 +235,28 @@ fn take_unhandled_rejection(scope: &mut v8::PinScope<'_, '_>, core: &IsolateCore
   Some(v8conv::thrown_from_v8(scope, reason))
 }
 
+/// The context a compile runs in (see ops::isolate::in_compile_context). In a user context
+/// borrowed for compiling, a failure is not looked at, since making its error could run the
+/// context's code: `compile` then gives `Error::Pending` and the compile is repeated elsewhere.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CompileSite {
+  Borrowed,
+  Own,
+}
+
 /// Compiles with `compile`; on failure, appends " [file:line:column]" to the error's message as
 /// isolated-vm does, so that syntax errors say where they are.
 pub fn compile<'s, 'i, T>(
   scope: &mut v8::PinScope<'s, 'i>,
+  site: CompileSite,
   compile: impl FnOnce(&mut v8::PinScope<'s, 'i>) -> Option<v8::Local<'s, T>>,
 ) -> Result<v8::Local<'s, T>> {
   v8::tc_scope!(let tc, scope);
   if let Some(compiled) = compile(tc) {
     return Ok(compiled);
+  }
+  if site == CompileSite::Borrowed {
+    return Err(Error::Pending);
   }
   // No exception means the isolate is terminating: it was disposed meanwhile.
   let Some(exception) = tc.exception() else { return Err(Error::generic(msg::DISPOSED_DURING_EXECUTION)) };

@@ -4,27 +4,53 @@ use std::sync::Arc;
 
 use super::sealed::{self, Kind};
 use super::source::ScriptSource;
-use super::{guard, Work};
-use crate::error::Result;
+use super::guard::{self, CompileSite};
+use super::Work;
+use crate::error::{Error, Result};
 use crate::isolate::{executor, hooks, IsolateCore};
 use crate::transfer::{ContextData, RefData, RefTarget, Remote, ScriptData, Transferable, TypeOf};
 
 
-/// Runs `f` in the isolate's default context.
-pub fn in_default_context<R>(isolate: &mut v8::Isolate, f: impl FnOnce(&mut v8::PinScope<'_, '_>, &Arc<IsolateCore>) -> Result<R>) -> Result<R> {
+/// Runs `compile` in a context of the isolate: V8 compiles in one, though scripts and modules
+/// belong to none. Making a context costs more than most compiles (the first of an isolate
+/// about 0.5 ms), so compiling borrows the context `createContext()` made last, where no user
+/// code runs while compiling; an isolate without one gets a spare context, which the next
+/// `createContext()` hands out. A compile that fails in a user context is repeated in a spare,
+/// so that making its error runs no user code (such as an `Error.prepareStackTrace` getter).
+/// Inspectable isolates always compile in the spare: the inspector reports a script to the
+/// sessions of the context it was compiled in.
+pub fn in_compile_context<R>(
+  isolate: &mut v8::Isolate,
+  mut compile: impl FnMut(&mut v8::PinScope<'_, '_>, &Arc<IsolateCore>, CompileSite) -> Result<R>,
+) -> Result<R> {
   let core = executor::entered()?;
   v8::scope!(let scope, isolate);
-  let existing = core.locked.lock().default_context.as_ref().map(|context| v8::Local::new(scope, context));
-  let context = match existing {
-    Some(context) => context,
-    None => {
-      let context = hooks::new_context(scope);
-      core.locked.lock().default_context = Some(v8::Global::new(scope, context));
-      context
-    }
+  let borrowed = {
+    let locked = core.locked.lock();
+    let usable = locked.spare_context.is_none() && !core.inspector_enabled;
+    locked.compile_context.as_ref().filter(|_| usable).and_then(std::sync::Weak::upgrade)
   };
+  if let Some(context) = borrowed {
+    let context = context.open(scope);
+    let scope = &mut v8::ContextScope::new(scope, context);
+    match compile(scope, &core, CompileSite::Borrowed) {
+      Err(Error::Pending) => {}
+      outcome => return outcome,
+    }
+  }
+  let context = spare_context(scope, &core);
   let scope = &mut v8::ContextScope::new(scope, context);
-  f(scope, &core)
+  compile(scope, &core, CompileSite::Own)
+}
+
+/// The isolate's spare context, made if it has none.
+fn spare_context<'s>(scope: &mut v8::PinScope<'s, '_, ()>, core: &IsolateCore) -> v8::Local<'s, v8::Context> {
+  let existing = core.locked.lock().spare_context.as_ref().map(|context| v8::Local::new(scope, context));
+  existing.unwrap_or_else(|| {
+    let context = hooks::new_context(scope);
+    core.locked.lock().spare_context = Some(v8::Global::new(scope, context));
+    context
+  })
 }
 
 /// A new context; with `inspector`, visible to the isolate's inspector sessions.
@@ -35,13 +61,18 @@ pub fn create_context(core: &Arc<IsolateCore>, inspector: bool) -> Work {
       let core = executor::entered()?;
       let inspector = inspector.then(|| crate::inspector::state(&core, isolate));
       v8::scope!(let scope, isolate);
-      let context = hooks::new_context(scope);
+      let spare = core.locked.lock().spare_context.take();
+      let context = match spare {
+        Some(spare) => v8::Local::new(scope, spare),
+        None => hooks::new_context(scope),
+      };
       if let Some(inspector) = inspector {
         inspector.context_created(scope, context);
       }
       let scope = &mut v8::ContextScope::new(scope, context);
       let global = context.global(scope);
       let context = Remote::new(&core, scope, context);
+      core.locked.lock().compile_context = Some(Arc::downgrade(&context));
       let global = Arc::new(RefData {
         target: RefTarget::Isolate { value: Remote::new(&core, scope, global.into()), context: context.clone() },
         type_of: TypeOf::Object,
@@ -57,10 +88,11 @@ pub fn compile_script(core: &Arc<IsolateCore>, mut source: ScriptSource) -> Work
   Work::Isolate(
     core.clone(),
     Box::new(move |isolate| {
-      in_default_context(isolate, |scope, core| {
+      in_compile_context(isolate, |scope, core, site| {
+        source.retain_code(scope)?;
         let mut compiled = source.compile_source(scope, false, None)?;
         let options = source.compile_options();
-        let script = guard::compile(scope, |scope| {
+        let script = guard::compile(scope, site, |scope| {
           v8::script_compiler::compile_unbound_script(scope, &mut compiled, options, v8::script_compiler::NoCacheReason::NoReason)
         })?;
         let cache = source.cache_result(&compiled, || script.create_code_cache().map(|data| sealed::seal(Kind::CodeCache, &data)));

@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 
 use super::sealed::{self, Kind};
 use super::source::ScriptSource;
-use super::{guard, isolate::in_default_context, Work};
+use super::{guard, isolate::in_compile_context, Work};
 use crate::error::{catch_panic, msg, Error, Result};
 use crate::isolate::{executor, IsolateCore};
 use crate::transfer::{v8conv, CallbackData, ContextData, RefData, RefTarget, Remote, Transferable, TransferOptions, TypeOf};
@@ -107,14 +107,15 @@ pub fn compile(core: &Arc<IsolateCore>, mut source: ScriptSource, meta: Option<A
   Ok(Work::Isolate(
     core.clone(),
     Box::new(move |isolate| {
-      in_default_context(isolate, |scope, core| {
+      in_compile_context(isolate, |scope, core, site| {
+        source.retain_code(scope)?;
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let host_options = v8::PrimitiveArray::new(scope, 1);
         let id_value = v8::Number::new(scope, id as f64);
         host_options.set(scope, 0, id_value.into());
         let mut compiled = source.compile_source(scope, true, Some(host_options.into()))?;
         let options = source.compile_options();
-        let module = guard::compile(scope, |scope| {
+        let module = guard::compile(scope, site, |scope| {
           v8::script_compiler::compile_module2(scope, &mut compiled, options, v8::script_compiler::NoCacheReason::NoReason)
         })?;
         let cache = source.cache_result(&compiled, || module.get_unbound_module_script(scope).create_code_cache().map(|data| sealed::seal(Kind::CodeCache, &data)));
@@ -131,7 +132,7 @@ pub fn compile(core: &Arc<IsolateCore>, mut source: ScriptSource, meta: Option<A
           module: Remote::new(core, scope, module),
           filename: source.filename(),
           specifiers,
-          meta,
+          meta: meta.clone(),
           state: Mutex::default(),
         });
         core.locked.lock().modules.add(module.get_identity_hash().get(), &data);

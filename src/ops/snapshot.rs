@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::guard;
+use super::guard::{self, CompileSite};
 use super::sealed::{self, Kind};
 use super::source::ScriptSource;
 use crate::error::{msg, Error, Result};
@@ -119,7 +119,7 @@ fn run_scripts(isolate: &mut v8::Isolate, scripts: Vec<ScriptSource>, warmup: Op
     let scope = &mut v8::ContextScope::new(scope, context);
     for mut source in scripts {
       let mut v8_source = source.compile_source(scope, false, None)?;
-      let script = guard::compile(scope, |scope| {
+      let script = guard::compile(scope, CompileSite::Own, |scope| {
         v8::script_compiler::compile(scope, &mut v8_source, v8::script_compiler::CompileOptions::NoCompileOptions, v8::script_compiler::NoCacheReason::NoReason)
       })?;
       run(scope, |scope| script.run(scope))?;
@@ -133,7 +133,7 @@ fn run_scripts(isolate: &mut v8::Isolate, scripts: Vec<ScriptSource>, warmup: Op
       run(scope, |scope| script.run(scope))?;
     }
     let mut v8_source = warmup.compile_source(scope, false, None)?;
-    let script = guard::compile(scope, |scope| {
+    let script = guard::compile(scope, CompileSite::Own, |scope| {
       v8::script_compiler::compile(scope, &mut v8_source, v8::script_compiler::CompileOptions::NoCompileOptions, v8::script_compiler::NoCacheReason::NoReason)
     })?;
     run(scope, |scope| script.run(scope))?;

@@ -17,6 +17,9 @@ pub struct ScriptSource {
   pub cached_data: GivenCache,
   /// `produceCachedData`.
   pub produce_cached_data: bool,
+  /// The code as a V8 string, once made: compiling again (see `ops::isolate::in_compile_context`)
+  /// reuses it.
+  v8_code: Option<v8::Global<v8::String>>,
 }
 
 /// What compiling says about the code cache: `cachedDataRejected` when cached data was given,
@@ -63,18 +66,39 @@ fn code_to_v8<'s>(scope: &v8::PinScope<'s, '_, ()>, code: Str) -> Result<v8::Loc
 impl ScriptSource {
   /// Code with its origin, and no code cache.
   pub fn new(code: Str, filename: Option<Str>, line_offset: i32, column_offset: i32) -> ScriptSource {
-    ScriptSource { code, filename, line_offset, column_offset, cached_data: GivenCache::None, produce_cached_data: false }
+    ScriptSource { code, filename, line_offset, column_offset, cached_data: GivenCache::None, produce_cached_data: false, v8_code: None }
   }
 
-  /// The V8 source of this code (which it takes); `host_options` identify a module for dynamic
-  /// `import()`.
+  /// The same code with a code cache to consume, or asking for one.
+  pub fn with_cache(self, cached_data: GivenCache, produce_cached_data: bool) -> ScriptSource {
+    ScriptSource { cached_data, produce_cached_data, ..self }
+  }
+
+  /// Keeps the code as a V8 string, so that it can be compiled more than once.
+  pub fn retain_code(&mut self, scope: &mut v8::PinScope<'_, '_>) -> Result<()> {
+    if self.v8_code.is_none() {
+      let code = self.take_code(scope)?;
+      self.v8_code = Some(v8::Global::new(scope, code));
+    }
+    Ok(())
+  }
+
+  fn take_code<'s>(&mut self, scope: &v8::PinScope<'s, '_, ()>) -> Result<v8::Local<'s, v8::String>> {
+    code_to_v8(scope, std::mem::replace(&mut self.code, Str::Latin1(Vec::new())))
+  }
+
+  /// The V8 source of this code (which it takes, unless retained); `host_options` identify a
+  /// module for dynamic `import()`.
   pub fn compile_source(
     &mut self,
     scope: &mut v8::PinScope<'_, '_>,
     is_module: bool,
     host_options: Option<v8::Local<v8::Data>>,
   ) -> Result<v8::script_compiler::Source> {
-    let code = code_to_v8(scope, std::mem::replace(&mut self.code, Str::Latin1(Vec::new())))?;
+    let code = match &self.v8_code {
+      Some(code) => v8::Local::new(scope, code),
+      None => self.take_code(scope)?,
+    };
     let filename = match &self.filename {
       Some(name) => str_to_v8(scope, name)?,
       None => string_to_v8(scope, DEFAULT_FILENAME)?,
