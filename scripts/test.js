@@ -6,11 +6,11 @@
 // wait on isolates and child processes). Each suite's output is printed when it ends, then a
 // summary: per runtime, tests passed, failed and skipped (with the reasons the skipped tests
 // printed), and a total. Fails when a runtime is missing (`npm run runtimes` installs them) or
-// any test fails.
+// any test fails. A whole run starts with the Rust side's checks (scripts/check-rust.js).
 //
 //   node scripts/test.js [--only name,name] [test files...]
 
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -88,6 +88,12 @@ async function main() {
   if (missing.length > 0) {
     console.error(`test: missing runtimes: ${missing.map((runtime) => `${runtime.name} ${runtime.version}`).join(', ')}; run \`npm run runtimes\` to install them`);
     process.exit(1);
+  }
+  if (args.length === 0 && only === undefined) {
+    const checks = spawnSync(process.execPath, [path.join(__dirname, 'check-rust.js')], { cwd: root, stdio: 'inherit' });
+    if (checks.status !== 0) {
+      process.exit(1);
+    }
   }
   const started = Date.now();
   const queue = [...all];

@@ -161,9 +161,11 @@ pub mod msg {
   pub const COPY_RELEASED: &str = "Copy has been released";
   pub const INVALID_CONTEXT: &str = "Invalid context";
   pub const NON_TRANSFERABLE: &str = "A non-transferable value was passed";
-  pub const SYNC_FROM_ASYNC: &str = "Calling a synchronous isolated-vm function on a non-default isolate from within an asynchronous isolated-vm function is not allowed.";
+  pub const SYNC_FROM_ASYNC: &str =
+    "Calling a synchronous isolated-vm function on a non-default isolate from within an asynchronous isolated-vm function is not allowed.";
   pub const NOT_FROM_DEFAULT_THREAD: &str = "This function may not be called from the default thread";
-  pub const NOT_AN_ERROR: &str = "An object was thrown from supplied code within isolated-vm, but that object was not an instance of `Error`.";
+  pub const NOT_AN_ERROR: &str =
+    "An object was thrown from supplied code within isolated-vm, but that object was not an instance of `Error`.";
   pub const ILLEGAL_INVOCATION: &str = "Illegal invocation";
   pub const ENVIRONMENT_GONE: &str = "The Node.js environment that owns this value has shut down";
 }

@@ -106,7 +106,9 @@ fn classify(flag: &str, source: Source) -> Verdict {
     "stack-size" | "stack-trace-limit" | "expose-gc-as" if negated => Verdict::Refuse("it takes a value".to_string()),
     "stack-size" => match value.and_then(|v| v.parse::<u32>().ok()) {
       Some(kb) if (1..=MAX_STACK_SIZE_KB).contains(&kb) => Verdict::Apply(canonical),
-      _ => Verdict::Refuse(format!("isolated-vm takes a stack size from 1 to {MAX_STACK_SIZE_KB} (KB), which fits the stacks of the threads isolates run on")),
+      _ => Verdict::Refuse(format!(
+        "isolated-vm takes a stack size from 1 to {MAX_STACK_SIZE_KB} (KB), which fits the stacks of the threads isolates run on"
+      )),
     },
     "stack-trace-limit" => match value.and_then(|v| v.parse::<u32>().ok()) {
       Some(_) => Verdict::Apply(canonical),
@@ -144,16 +146,77 @@ fn breaks_limits(name: &str, negated: bool) -> Option<&'static str> {
     return None;
   }
   Some(match name {
-    name if name.starts_with("turboshaft-loop-unrolling") => "unrolled loops lose the interrupt checks that timeouts and memory limits rely on",
+    name if name.starts_with("turboshaft-loop-unrolling") => {
+      "unrolled loops lose the interrupt checks that timeouts and memory limits rely on"
+    }
     "allow-natives-syntax" => "it would let isolate code call V8's internal functions",
     "abort-on-uncaught-exception" => "it would abort the process on any exception thrown in an isolate",
     "harmony-struct" => "shared structs live in a heap shared between isolates, outside their memory limits",
-    name if name.starts_with("expose-") && name != "expose-gc" && name != "expose-gc-as" => "it would give isolate code V8's internal extensions",
+    name if name.starts_with("expose-") && name != "expose-gc" && name != "expose-gc-as" => {
+      "it would give isolate code V8's internal extensions"
+    }
     _ => return None,
   })
 }
 
 fn is_identifier(name: &str) -> bool {
   let mut chars = name.chars();
-  chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+  chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn verdict(flag: &str, source: Source) -> String {
+    match classify(flag, source) {
+      Verdict::Apply(flag) => format!("apply {flag}"),
+      Verdict::Refuse(reason) => format!("refuse: {reason}"),
+      Verdict::Ignore => "ignore".to_string(),
+    }
+  }
+
+  #[test]
+  fn supported_flags_are_applied_in_canonical_form() {
+    assert_eq!(verdict("--expose_gc", Source::Node), "apply --expose-gc");
+    assert_eq!(verdict("--no-opt", Source::Explicit), "apply --no-opt");
+    assert_eq!(verdict("--stack-size=2000", Source::Node), "apply --stack-size=2000");
+    assert_eq!(verdict("--harmony-temporal", Source::Node), "apply --harmony-temporal");
+    assert_eq!(verdict("--expose-gc-as=collect", Source::Explicit), "apply --expose-gc-as=collect");
+  }
+
+  #[test]
+  fn flags_that_break_limits_are_refused_from_any_source() {
+    for source in [Source::Node, Source::Explicit] {
+      assert_eq!(verdict("--max-old-space-size=100", source), "refuse: it would change the heap sizes that isolates' memory limits set");
+      assert_eq!(verdict("--allow_natives_syntax", source), "refuse: it would let isolate code call V8's internal functions");
+      assert_eq!(
+        verdict("--turboshaft-loop-unrolling", source),
+        "refuse: unrolled loops lose the interrupt checks that timeouts and memory limits rely on"
+      );
+      assert_eq!(verdict("--expose-externalize-string", source), "refuse: it would give isolate code V8's internal extensions");
+    }
+    // Turning a dangerous feature off is harmless.
+    assert_eq!(verdict("--no-allow-natives-syntax", Source::Explicit), "refuse: isolated-vm applies only the V8 flags listed in its README");
+  }
+
+  #[test]
+  fn values_are_checked() {
+    assert_eq!(
+      verdict("--stack-size=99999", Source::Node),
+      "refuse: isolated-vm takes a stack size from 1 to 3584 (KB), which fits the stacks of the threads isolates run on"
+    );
+    assert_eq!(verdict("--no-stack-size", Source::Node), "refuse: it takes a value");
+    assert_eq!(verdict("--expose-gc-as=1x", Source::Node), "refuse: it takes the name of a global function");
+    assert_eq!(verdict("--jitless=1", Source::Node), "refuse: it takes no value");
+  }
+
+  #[test]
+  fn unknown_options_are_ignored_from_node_and_refused_when_asked_for() {
+    assert_eq!(verdict("--no-deprecation", Source::Node), "ignore");
+    assert_eq!(verdict("-r", Source::Node), "ignore");
+    assert_eq!(verdict("--nonsense", Source::Explicit), "refuse: isolated-vm applies only the V8 flags listed in its README");
+    assert_eq!(verdict("expose-gc", Source::Explicit), "refuse: it is not a V8 flag (flags start with --)");
+  }
 }

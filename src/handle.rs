@@ -68,7 +68,10 @@ pub enum Handle {
   Callback(Arc<CallbackData>),
   ExternalCopy(Releasable<CopyData>),
   /// The result of `copyInto()`, usable once.
-  CopyInto { data: Releasable<CopyData>, transfer_in: bool },
+  CopyInto {
+    data: Releasable<CopyData>,
+    transfer_in: bool,
+  },
   /// The module object itself (`ivm`), so that it can be passed into isolates.
   IvmModule,
   /// `ivm.lib` (an instance of class `Lib`), which has no state of its own.

@@ -4,7 +4,7 @@ use crate::api::front::Front;
 use crate::api::{run, script_source};
 use crate::error::Result;
 use crate::ops::{self, Mode};
-use crate::transfer::{Transferable, TransferOptions};
+use crate::transfer::{TransferOptions, Transferable};
 
 /// `contextGlobal(context)`: the `global` Reference, or undefined once released.
 pub fn global(front: &mut dyn Front) -> Result<()> {

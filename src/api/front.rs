@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::handle::Handle;
 use crate::ops::completion::Completion;
 use crate::ops::Realm;
-use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, Transferable, TransferOptions};
+use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 
 pub trait Front {
   /// The world the call comes from.

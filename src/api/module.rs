@@ -4,7 +4,7 @@ use crate::api::front::Front;
 use crate::api::{run, script_source};
 use crate::error::{Error, Result};
 use crate::ops::{self, module, Mode};
-use crate::transfer::{CallMode, Transferable, TransferOptions};
+use crate::transfer::{CallMode, TransferOptions, Transferable};
 
 /// `isolateCompileModule(isolate, mode, code, filename, lineOffset, columnOffset, cachedData,
 /// produceCachedData, meta)`: the module, with its cachedData results.

@@ -8,7 +8,7 @@ use crate::error::{msg, Error, Result};
 use crate::handle::{Handle, Releasable};
 use crate::ops::reference::Key;
 use crate::ops::{self, Mode, Realm};
-use crate::transfer::{RefData, RefTarget, Transferable, TransferOptions, TransferType};
+use crate::transfer::{RefData, RefTarget, TransferOptions, TransferType, Transferable};
 
 fn data(front: &mut dyn Front) -> Result<Arc<RefData>> {
   front.handle(0)?.reference()?.get()

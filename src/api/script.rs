@@ -4,7 +4,7 @@ use crate::api::front::Front;
 use crate::api::run;
 use crate::error::Result;
 use crate::ops::{self, Mode};
-use crate::transfer::{Transferable, TransferOptions};
+use crate::transfer::{TransferOptions, Transferable};
 
 /// `scriptRun(script, mode, context, release, timeout, transfer)`
 pub fn run_script(front: &mut dyn Front) -> Result<()> {

@@ -8,7 +8,7 @@ use crate::handle::{illegal, Handle};
 use crate::isolate::executor;
 use crate::ops::completion::Completion;
 use crate::ops::Realm;
-use crate::transfer::{serializer, v8conv, CallMode, CallbackData, CopyData, RefData, Str, Transferable, TransferOptions};
+use crate::transfer::{serializer, v8conv, CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 
 pub struct V8Call<'a, 's, 'i> {
   scope: &'a mut v8::PinScope<'s, 'i>,
@@ -87,7 +87,8 @@ impl Front for V8Call<'_, '_, '_> {
     if let Some(list) = transfer_list.and_then(|i| v8::Local::<v8::Array>::try_from(self.arg(i)).ok()) {
       for i in 0..list.length() {
         let item = list.get_index(self.scope, i).ok_or(Error::Pending)?;
-        let buffer = v8::Local::<v8::ArrayBuffer>::try_from(item).map_err(|_| Error::type_error("Non-ArrayBuffer passed in `transferList`"))?;
+        let buffer =
+          v8::Local::<v8::ArrayBuffer>::try_from(item).map_err(|_| Error::type_error("Non-ArrayBuffer passed in `transferList`"))?;
         buffers.push(buffer);
       }
     }

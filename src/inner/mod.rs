@@ -70,7 +70,8 @@ pub fn facade_for<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> 
   let global = scope.get_current_context().global(scope);
   let key = private(scope, "isolated-vm:factory");
   let factory = global.get_private(scope, key).ok_or(Error::Pending)?;
-  let factory = v8::Local::<v8::Function>::try_from(factory).map_err(|_| Error::generic("isolated-vm: the API is not set up in this context"))?;
+  let factory =
+    v8::Local::<v8::Function>::try_from(factory).map_err(|_| Error::generic("isolated-vm: the API is not set up in this context"))?;
   let undefined = v8::undefined(scope).into();
   let kind = v8::Integer::new_from_unsigned(scope, kind).into();
   let object = factory.call(scope, undefined, &[kind]).ok_or(Error::Pending)?;

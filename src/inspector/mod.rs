@@ -21,7 +21,7 @@ use v8::UniquePtr;
 
 use crate::isolate::scheduler::TaskInput;
 use crate::isolate::{scheduler, IsolateCore};
-use crate::transfer::{CallbackData, Transferable, TransferOptions};
+use crate::transfer::{CallbackData, TransferOptions, Transferable};
 
 /// The context group of every context of an isolate.
 const GROUP: i32 = 1;
@@ -31,8 +31,14 @@ static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 pub enum Message {
   /// `hold` keeps the sender's event loop alive until the message is handled (the answers it
   /// produces are queued to the sender before that).
-  Dispatch { session: u64, text: String, hold: Box<dyn Send> },
-  Close { session: u64 },
+  Dispatch {
+    session: u64,
+    text: String,
+    hold: Box<dyn Send>,
+  },
+  Close {
+    session: u64,
+  },
 }
 
 /// The thread-safe side of an isolate's inspector.
@@ -86,11 +92,8 @@ impl SessionChannel {
   fn deliver(&self, call_id: Option<i32>, message: String) {
     match &self.sink {
       Sink::Node(callback) => {
-        let arguments = vec![
-          Transferable::Bool(call_id.is_some()),
-          Transferable::Number(call_id.unwrap_or(0) as f64),
-          Transferable::string(&message),
-        ];
+        let arguments =
+          vec![Transferable::Bool(call_id.is_some()), Transferable::Number(call_id.unwrap_or(0) as f64), Transferable::string(&message)];
         let call = crate::ops::reference::apply(&callback.function, Transferable::Undefined, arguments, 0, TransferOptions::NONE);
         crate::ops::run_async(call, Box::new(|_| {}));
       }
@@ -216,7 +219,12 @@ impl State {
   }
 
   /// Reports an exception that ended a call (`Runtime.exceptionThrown`).
-  pub fn exception_thrown(&self, scope: &mut v8::PinScope<'_, '_>, exception: v8::Local<v8::Value>, message: Option<v8::Local<v8::Message>>) {
+  pub fn exception_thrown(
+    &self,
+    scope: &mut v8::PinScope<'_, '_>,
+    exception: v8::Local<v8::Value>,
+    message: Option<v8::Local<v8::Message>>,
+  ) {
     let context = scope.get_current_context();
     let detail = message.map(|m| m.get(scope).to_rust_string_lossy(scope)).unwrap_or_default();
     let url = message

@@ -114,8 +114,7 @@ impl IsolateCore {
     isolate.set_host_initialize_import_meta_object_callback(crate::ops::module::initialize_import_meta);
     isolate.set_oom_error_handler(crate::ops::catastrophe::out_of_memory);
     let handle = isolate.thread_safe_handle();
-    let shared = unsafe { isolate.try_into_shared() }
-      .map_err(|_| Error::generic("Failed to create isolate"))?;
+    let shared = unsafe { isolate.try_into_shared() }.map_err(|_| Error::generic("Failed to create isolate"))?;
     let core = Arc::new(IsolateCore {
       id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
       shared: Mutex::new(Some(Arc::new(shared))),

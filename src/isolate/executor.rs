@@ -55,9 +55,7 @@ pub fn is_current(core: &IsolateCore) -> bool {
 /// Re-entrant: if `core` is already the current isolate, `f` runs right away on it. Otherwise
 /// the current isolate (if any) is unlocked while `core` is used.
 pub fn with_isolate<R>(core: &Arc<IsolateCore>, f: impl FnOnce(&mut v8::Isolate) -> R) -> Result<R> {
-  let top = FRAMES.with(|frames| {
-    frames.borrow().last().filter(|f| f.locked && f.core.id == core.id).map(|f| f.raw)
-  });
+  let top = FRAMES.with(|frames| frames.borrow().last().filter(|f| f.locked && f.core.id == core.id).map(|f| f.raw));
   if let Some(raw) = top {
     let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(raw) };
     // Re-entered from a host call of this isolate (whose time is not the isolate's): this run is.
@@ -76,15 +74,7 @@ fn enter<R>(core: &Arc<IsolateCore>, shared: Arc<v8::SharedIsolate>, f: impl FnO
   // (see `Exit`), so extending the borrow to 'static never outlives the isolate.
   let locker: v8::Locker<'static> = unsafe { std::mem::transmute(locker) };
   let locker = Box::into_raw(Box::new(locker));
-  FRAMES.with(|frames| {
-    frames.borrow_mut().push(Frame {
-      core: core.clone(),
-      raw,
-      locker,
-      _shared: shared,
-      locked: true,
-    })
-  });
+  FRAMES.with(|frames| frames.borrow_mut().push(Frame { core: core.clone(), raw, locker, _shared: shared, locked: true }));
   core.clock.start();
   let _exit = Exit;
   let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(raw) };

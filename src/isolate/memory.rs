@@ -194,7 +194,13 @@ impl MemoryLimit {
     // `calloc`/`malloc` never return null for a zero-sized request on glibc, but V8 is fine
     // with null there too; ask for at least one byte to keep the pointer unique.
     let size = len.max(1);
-    let ptr = unsafe { if zeroed { libc::calloc(size, 1) } else { libc::malloc(size) } };
+    let ptr = unsafe {
+      if zeroed {
+        libc::calloc(size, 1)
+      } else {
+        libc::malloc(size)
+      }
+    };
     if ptr.is_null() {
       self.adjust_external(-(len as isize));
     }
@@ -228,12 +234,7 @@ unsafe extern "C" fn drop_limit(limit: *const MemoryLimit) {
   drop(unsafe { std::sync::Arc::from_raw(limit) });
 }
 
-static VTABLE: v8::RustAllocatorVtable<MemoryLimit> = v8::RustAllocatorVtable {
-  allocate,
-  allocate_uninitialized,
-  free,
-  drop: drop_limit,
-};
+static VTABLE: v8::RustAllocatorVtable<MemoryLimit> = v8::RustAllocatorVtable { allocate, allocate_uninitialized, free, drop: drop_limit };
 
 /// Builds the ArrayBuffer allocator of an isolate, counting against `limit`.
 pub fn allocator(limit: &std::sync::Arc<MemoryLimit>) -> v8::UniqueRef<v8::Allocator> {

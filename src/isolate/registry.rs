@@ -28,12 +28,8 @@ pub fn unregister(id: u64) {
 
 /// Disposes every isolate created by the given Node environment (or all of them, for `None`).
 pub fn dispose_owned_by(env: Option<u64>) {
-  let owned: Vec<Arc<IsolateCore>> = live()
-    .lock()
-    .values()
-    .filter(|entry| env.is_none() || entry.owner_env == env)
-    .filter_map(|entry| entry.core.upgrade())
-    .collect();
+  let owned: Vec<Arc<IsolateCore>> =
+    live().lock().values().filter(|entry| env.is_none() || entry.owner_env == env).filter_map(|entry| entry.core.upgrade()).collect();
   for core in owned {
     core.dispose();
   }

@@ -74,10 +74,7 @@ fn maybe_spawn(pool: &'static Pool, state: &mut PoolState) {
   let running = state.threads - state.blocked;
   if running < pool.size && state.threads < MAX_THREADS {
     state.threads += 1;
-    let spawned = std::thread::Builder::new()
-      .name("isolated-vm".into())
-      .stack_size(STACK_SIZE)
-      .spawn(move || worker(pool));
+    let spawned = std::thread::Builder::new().name("isolated-vm".into()).stack_size(STACK_SIZE).spawn(move || worker(pool));
     if spawned.is_err() {
       state.threads -= 1;
     }
@@ -182,13 +179,10 @@ pub fn pin(core: &Arc<IsolateCore>) -> Result<(), std::io::Error> {
   let (wake, woken) = crossbeam_channel::unbounded::<()>();
   let (ready, started) = crossbeam_channel::bounded(1);
   let thread_core = core.clone();
-  let handle = std::thread::Builder::new()
-    .name("isolated-vm".into())
-    .stack_size(STACK_SIZE)
-    .spawn(move || {
-      let _ = ready.send(unsafe { libc::syscall(libc::SYS_gettid) });
-      run_pinned(&thread_core, &woken);
-    })?;
+  let handle = std::thread::Builder::new().name("isolated-vm".into()).stack_size(STACK_SIZE).spawn(move || {
+    let _ = ready.send(unsafe { libc::syscall(libc::SYS_gettid) });
+    run_pinned(&thread_core, &woken);
+  })?;
   let os_id = started.recv().unwrap_or(0);
   *pinned = Some(PinnedThread { thread: handle.thread().id(), os_id, wake });
   drop(pinned);

@@ -40,10 +40,7 @@ impl Timer {
     let mut table = timers.table.lock();
     if !table.started {
       table.started = true;
-      std::thread::Builder::new()
-        .name("isolated-vm-timer".into())
-        .spawn(run)
-        .expect("failed to start the isolated-vm timer thread");
+      std::thread::Builder::new().name("isolated-vm-timer".into()).spawn(run).expect("failed to start the isolated-vm timer thread");
     }
     table.next_id += 1;
     let id = table.next_id;

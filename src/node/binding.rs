@@ -14,7 +14,8 @@ use crate::error::{catch_panic, Result};
 /// ones undefined).
 type NodeOnly = fn(Napi, &[sys::napi_value; 3]) -> Result<sys::napi_value>;
 
-const NODE_ONLY: &[(&str, NodeOnly)] = &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle), ("setV8Flags", set_v8_flags), ("setHrtimeBase", set_hrtime_base)];
+const NODE_ONLY: &[(&str, NodeOnly)] =
+  &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle), ("setV8Flags", set_v8_flags), ("setHrtimeBase", set_hrtime_base)];
 
 /// Fills `exports` with the binding functions. Runs once per Node environment (the main thread
 /// and each worker thread that loads the addon).
@@ -82,7 +83,6 @@ fn setup(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   state.facade_file = facade_file;
   napi.undefined()
 }
-
 
 /// `binding.setV8Flags(nodeFlags, explicitFlags)`: the V8 flags of Node's options and of
 /// `ISOLATED_VM_V8_FLAGS` (arrays of strings), before the first isolate (see src/flags.rs).

@@ -8,7 +8,7 @@ use super::facade;
 use super::napi::{Napi, Value};
 use super::{NodeEnv, NodeRef};
 use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
-use crate::transfer::{CallMode, CallbackData, RefData, RefTarget, Str, Transferable, TransferOptions, TransferType, TypeOf};
+use crate::transfer::{CallMode, CallbackData, RefData, RefTarget, Str, TransferOptions, TransferType, Transferable, TypeOf};
 
 fn env_of_thread() -> Result<Arc<NodeEnv>> {
   NodeEnv::current().ok_or_else(NodeEnv::gone_error)
@@ -178,11 +178,7 @@ fn string_property(napi: Napi, object: Value, name: &str) -> Option<String> {
 pub fn thrown_from_napi(napi: Napi, value: Value) -> Thrown {
   let is_object = matches!(napi.type_of(value), Ok(sys::ValueType::napi_object) | Ok(sys::ValueType::napi_function));
   if is_object {
-    let constructor = napi
-      .get_named(value, "constructor")
-      .ok()
-      .and_then(|c| string_property(napi, c, "name"))
-      .unwrap_or_default();
+    let constructor = napi.get_named(value, "constructor").ok().and_then(|c| string_property(napi, c, "name")).unwrap_or_default();
     let kind = ErrorKind::from_constructor_name(&constructor);
     let message = string_property(napi, value, "message");
     let stack = string_property(napi, value, "stack").map(|stack| without_facade_frames(&stack));
@@ -232,7 +228,10 @@ fn without_facade_frames(stack: &str) -> String {
   };
   stack
     .lines()
-    .filter(|line| !(line.starts_with("    at ") && line.contains(&facade_file)) && !is_binding_frame(line))
+    .filter(|line| {
+      let facade_frame = line.starts_with("    at ") && line.contains(&facade_file);
+      !facade_frame && !is_binding_frame(line)
+    })
     .collect::<Vec<_>>()
     .join("\n")
 }

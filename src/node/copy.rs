@@ -17,7 +17,7 @@ use super::{convert, facade, NodeEnv, NodeRef};
 use crate::error::{Error, Result};
 use crate::transfer::buffer::{Bytes, Pointer, SharedMemory};
 use crate::transfer::copy::{CopyData, Payload, Serialized, View, ViewKind};
-use crate::transfer::{Transferable, TransferType};
+use crate::transfer::{TransferType, Transferable};
 
 /// The host helpers of lib/host.js, as registered by `binding.setupHost`.
 pub fn host(napi: Napi, name: &str) -> Result<Value> {
@@ -133,10 +133,14 @@ pub fn copy_from_napi(napi: Napi, value: Value, transfer_out: bool, transfer_lis
     return Err(Error::type_error("Unsupported type"));
   }
   let serialize = host(napi, "serialize")?;
-  let args = [value, napi.boolean(transfer_out)?, match transfer_list {
-    Some(list) => list,
-    None => napi.undefined()?,
-  }];
+  let args = [
+    value,
+    napi.boolean(transfer_out)?,
+    match transfer_list {
+      Some(list) => list,
+      None => napi.undefined()?,
+    },
+  ];
   let parts = napi.call(napi.undefined()?, serialize, &args)?;
   match napi.get_f64(element(napi, parts, 0)?)? as u32 {
     1 => {

@@ -81,18 +81,10 @@ impl NodeEnv {
     }
     let mut tsfn = null_mut();
     let name = env.string_utf8("isolated-vm")?;
-    call!(env, napi_create_threadsafe_function(
-      null_mut(),
-      null_mut(),
-      name,
-      0,
-      1,
-      null_mut(),
-      None,
-      null_mut(),
-      Some(drain_inbox),
-      &mut tsfn
-    ))?;
+    call!(
+      env,
+      napi_create_threadsafe_function(null_mut(), null_mut(), name, 0, 1, null_mut(), None, null_mut(), Some(drain_inbox), &mut tsfn)
+    )?;
     call!(env, napi_unref_threadsafe_function(tsfn))?;
     let node_env = Arc::new(NodeEnv {
       id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -148,9 +140,7 @@ impl NodeEnv {
       let _ = self.nudge.0.try_send(());
     }
     if wake {
-      unsafe {
-        sys::napi_call_threadsafe_function(self.tsfn.0, null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking)
-      };
+      unsafe { sys::napi_call_threadsafe_function(self.tsfn.0, null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking) };
     }
   }
 

@@ -13,7 +13,7 @@ use crate::error::{catch_panic, Result};
 use crate::handle::{illegal, Handle};
 use crate::ops::completion::Completion;
 use crate::ops::Realm;
-use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, Transferable, TransferOptions};
+use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 
 const MAX_ARGS: usize = 12;
 

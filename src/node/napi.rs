@@ -275,7 +275,13 @@ impl Napi {
     unsafe { sys::napi_close_handle_scope(self.0, scope) };
   }
 
-  pub fn create_external_arraybuffer(self, data: *mut c_void, len: usize, finalize: sys::napi_finalize, hint: *mut c_void) -> Result<Value> {
+  pub fn create_external_arraybuffer(
+    self,
+    data: *mut c_void,
+    len: usize,
+    finalize: sys::napi_finalize,
+    hint: *mut c_void,
+  ) -> Result<Value> {
     let mut v = null_mut();
     call!(self, napi_create_external_arraybuffer(data, len, finalize, hint, &mut v))?;
     Ok(v)

@@ -13,7 +13,7 @@ use super::NodeEnv;
 use crate::error::{catch_panic, Error, Result};
 use crate::ops::completion::Completion;
 use crate::transfer::promise::PromiseState;
-use crate::transfer::{Transferable, TransferOptions};
+use crate::transfer::{TransferOptions, Transferable};
 
 type Handler = (Arc<PromiseState>, TransferOptions);
 

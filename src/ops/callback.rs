@@ -11,7 +11,7 @@ use crate::api::front::Front;
 use crate::error::{catch_panic, Error, Result};
 use crate::inner::front::V8Call;
 use crate::isolate::native_box;
-use crate::transfer::{v8conv, CallMode, CallbackData, Transferable, TransferOptions, TransferType};
+use crate::transfer::{v8conv, CallMode, CallbackData, TransferOptions, TransferType, Transferable};
 
 const COPY: TransferOptions = TransferOptions { kind: TransferType::Copy, fallback: TransferType::None, promise: false };
 

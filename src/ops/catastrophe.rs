@@ -17,7 +17,7 @@ use parking_lot::Mutex;
 
 use crate::error::{msg, Error, Result};
 use crate::isolate::{executor, scheduler, IsolateCore};
-use crate::transfer::{Transferable, TransferOptions};
+use crate::transfer::{TransferOptions, Transferable};
 
 /// The outcome handler of a running task, taken by whoever answers first.
 pub type Rescue = Mutex<Option<Box<dyn FnOnce(Result<Transferable>) + Send>>>;
@@ -61,7 +61,8 @@ fn give_up(core: &Arc<IsolateCore>, message: String) {
     done(Err(Error::generic(msg::MEMORY_LIMIT)));
   }
   if let Some(callback) = &core.on_catastrophic_error {
-    let call = super::reference::apply(&callback.function, Transferable::Undefined, vec![Transferable::string(&message)], 0, TransferOptions::NONE);
+    let call =
+      super::reference::apply(&callback.function, Transferable::Undefined, vec![Transferable::string(&message)], 0, TransferOptions::NONE);
     super::run_async(call, Box::new(|_| {}));
   }
 }

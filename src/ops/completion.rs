@@ -7,8 +7,8 @@ use napi::sys;
 use crate::error::{Error, Result};
 use crate::isolate::scheduler::TaskInput;
 use crate::isolate::IsolateCore;
-use crate::node::env::KeepAlive;
 use crate::node::convert::CallSite;
+use crate::node::env::KeepAlive;
 use crate::node::NodeEnv;
 use crate::transfer::{v8conv, Remote, Transferable};
 

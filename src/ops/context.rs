@@ -3,14 +3,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::source::ScriptSource;
 use super::guard::{self, CompileSite};
+use super::source::ScriptSource;
 use super::Work;
 use crate::error::Result;
-use crate::transfer::{v8conv, ContextData, Transferable, TransferOptions};
+use crate::transfer::{v8conv, ContextData, TransferOptions, Transferable};
 
 /// Runs `f` inside the context.
-pub fn in_context<R>(isolate: &mut v8::Isolate, context: &ContextData, f: impl FnOnce(&mut v8::PinScope<'_, '_>) -> Result<R>) -> Result<R> {
+pub fn in_context<R>(
+  isolate: &mut v8::Isolate,
+  context: &ContextData,
+  f: impl FnOnce(&mut v8::PinScope<'_, '_>) -> Result<R>,
+) -> Result<R> {
   v8::scope!(let scope, isolate);
   let context = context.context.open(scope);
   let scope = &mut v8::ContextScope::new(scope, context);

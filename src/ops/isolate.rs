@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
+use super::guard::{self, CompileSite};
 use super::sealed::{self, Kind};
 use super::source::ScriptSource;
-use super::guard::{self, CompileSite};
 use super::Work;
 use crate::error::{Error, Result};
 use crate::isolate::{executor, hooks, IsolateCore};
 use crate::transfer::{ContextData, RefData, RefTarget, Remote, ScriptData, Transferable, TypeOf};
-
 
 /// Runs `compile` in a context of the isolate: V8 compiles in one, though scripts and modules
 /// belong to none. Making a context costs more than most compiles (the first of an isolate

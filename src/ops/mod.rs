@@ -7,7 +7,6 @@
 
 pub mod callback;
 pub mod catastrophe;
-pub mod sealed;
 pub mod completion;
 pub mod context;
 pub mod guard;
@@ -16,6 +15,7 @@ pub mod isolate;
 pub mod module;
 pub mod reference;
 pub mod script;
+pub mod sealed;
 pub mod snapshot;
 pub mod source;
 
@@ -173,9 +173,12 @@ pub fn run_sync_on_node<R: Send + 'static>(env: &Arc<NodeEnv>, work: Box<dyn FnO
 fn run_sync_on_pool(env: &Arc<NodeEnv>, work: Work) -> Result<Transferable> {
   let napi = env.napi().ok_or_else(NodeEnv::gone_error)?;
   let (sender, receiver) = crossbeam_channel::bounded(1);
-  run_async(work, Box::new(move |result| {
-    let _ = sender.send(result);
-  }));
+  run_async(
+    work,
+    Box::new(move |result| {
+      let _ = sender.send(result);
+    }),
+  );
   env.wait_serving(napi, &receiver).unwrap_or_else(|| Err(Error::generic(msg::DISPOSED_DURING_EXECUTION)))
 }
 

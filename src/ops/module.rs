@@ -17,7 +17,7 @@ use super::source::ScriptSource;
 use super::{guard, isolate::in_compile_context, Work};
 use crate::error::{catch_panic, msg, Error, Result};
 use crate::isolate::{executor, IsolateCore};
-use crate::transfer::{v8conv, CallbackData, ContextData, RefData, RefTarget, Remote, Transferable, TransferOptions, TypeOf};
+use crate::transfer::{v8conv, CallbackData, ContextData, RefData, RefTarget, Remote, TransferOptions, Transferable, TypeOf};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -86,7 +86,6 @@ impl ModuleRegistry {
   }
 }
 
-
 /// The data of a V8 module of the current isolate.
 fn lookup(scope: &mut v8::PinScope<'_, '_>, module: v8::Local<v8::Module>) -> Option<Arc<ModuleData>> {
   let core = executor::current()?;
@@ -118,7 +117,9 @@ pub fn compile(core: &Arc<IsolateCore>, mut source: ScriptSource, meta: Option<A
         let module = guard::compile(scope, site, |scope| {
           v8::script_compiler::compile_module2(scope, &mut compiled, options, v8::script_compiler::NoCacheReason::NoReason)
         })?;
-        let cache = source.cache_result(&compiled, || module.get_unbound_module_script(scope).create_code_cache().map(|data| sealed::seal(Kind::CodeCache, &data)));
+        let cache = source.cache_result(&compiled, || {
+          module.get_unbound_module_script(scope).create_code_cache().map(|data| sealed::seal(Kind::CodeCache, &data))
+        });
         let requests = module.get_module_requests();
         let mut specifiers = Vec::with_capacity(requests.length());
         for index in 0..requests.length() {
@@ -168,7 +169,8 @@ fn resolve_callback<'s>(
   let result = catch_panic(|| {
     let specifier = specifier.to_rust_string_lossy(scope);
     let referrer = lookup(scope, referrer);
-    let dependency = referrer.as_ref().and_then(|referrer| LINKS.with(|links| links.borrow().get(&(referrer.id, specifier.clone())).cloned()));
+    let dependency =
+      referrer.as_ref().and_then(|referrer| LINKS.with(|links| links.borrow().get(&(referrer.id, specifier.clone())).cloned()));
     let dependency = dependency.ok_or_else(|| {
       let from = referrer.map(|referrer| referrer.filename.clone()).unwrap_or_default();
       Error::generic(format!("Dependency \"{specifier}\" of {from} was left unresolved"))
@@ -187,7 +189,12 @@ fn resolve_callback<'s>(
 }
 
 /// Instantiates a module graph in `context`, with the resolutions the facade's linker gathered.
-pub fn instantiate(data: Arc<ModuleData>, context: Arc<ContextData>, importer: Option<Arc<CallbackData>>, links: Vec<Link>) -> Result<Work> {
+pub fn instantiate(
+  data: Arc<ModuleData>,
+  context: Arc<ContextData>,
+  importer: Option<Arc<CallbackData>>,
+  links: Vec<Link>,
+) -> Result<Work> {
   let core = data.module.core.clone();
   if core.id != context.context.core.id {
     return Err(Error::generic(msg::INVALID_CONTEXT));
@@ -305,7 +312,11 @@ pub fn namespace(data: &Arc<ModuleData>) -> Result<Work> {
 }
 
 /// V8's `import.meta` callback: calls the module's `meta` option with the object.
-pub unsafe extern "C" fn initialize_import_meta(context: v8::Local<v8::Context>, module: v8::Local<v8::Module>, meta: v8::Local<v8::Object>) {
+pub unsafe extern "C" fn initialize_import_meta(
+  context: v8::Local<v8::Context>,
+  module: v8::Local<v8::Module>,
+  meta: v8::Local<v8::Object>,
+) {
   v8::callback_scope!(unsafe scope, context);
   let _ = catch_panic(|| {
     let callback = lookup(scope, module).and_then(|data| data.meta.clone());
@@ -355,13 +366,16 @@ fn referrer_of(scope: &mut v8::PinScope<'_, '_>, host_options: v8::Local<v8::Dat
   data
 }
 
-fn start_import(scope: &mut v8::PinScope<'_, '_>, host_options: v8::Local<v8::Data>, specifier: &str, resolver: v8::Local<v8::PromiseResolver>) -> Result<()> {
+fn start_import(
+  scope: &mut v8::PinScope<'_, '_>,
+  host_options: v8::Local<v8::Data>,
+  specifier: &str,
+  resolver: v8::Local<v8::PromiseResolver>,
+) -> Result<()> {
   let referrer = referrer_of(scope, host_options);
   let importer = referrer.as_ref().and_then(|referrer| referrer.state.lock().importer.clone());
   let (Some(referrer), Some(importer)) = (referrer, importer) else {
-    return Err(Error::type_error(format!(
-      "Cannot import \"{specifier}\": dynamic import() needs a module instantiated with a resolver"
-    )));
+    return Err(Error::type_error(format!("Cannot import \"{specifier}\": dynamic import() needs a module instantiated with a resolver")));
   };
   let core = executor::entered()?;
   // The imported module arrives as the settled value of an internal promise of this context.
@@ -371,17 +385,23 @@ fn start_import(scope: &mut v8::PinScope<'_, '_>, host_options: v8::Local<v8::Da
   let arguments = vec![Transferable::string(specifier), Transferable::Module(referrer)];
   let result = TransferOptions { promise: true, ..TransferOptions::NONE };
   let work = super::reference::apply(&importer.function, Transferable::Undefined, arguments, 0, result);
-  super::run_async(work, Box::new(move |outcome| match outcome {
-    Ok(Transferable::Promise(state)) => state.wait(completion),
-    other => completion.settle(other),
-  }));
+  super::run_async(
+    work,
+    Box::new(move |outcome| match outcome {
+      Ok(Transferable::Promise(state)) => state.wait(completion),
+      other => completion.settle(other),
+    }),
+  );
   let on_module = v8::Function::builder(imported).data(holder.into()).build(scope).ok_or(Error::Pending)?;
   let on_error = v8::Function::builder(import_failed).data(holder.into()).build(scope).ok_or(Error::Pending)?;
   arrived.then2(scope, on_module, on_error).ok_or(Error::Pending)?;
   Ok(())
 }
 
-fn import_resolver<'s>(scope: &mut v8::PinScope<'s, '_>, args: &v8::FunctionCallbackArguments<'s>) -> Option<v8::Local<'s, v8::PromiseResolver>> {
+fn import_resolver<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  args: &v8::FunctionCallbackArguments<'s>,
+) -> Option<v8::Local<'s, v8::PromiseResolver>> {
   let holder = v8::Local::<v8::Array>::try_from(args.data()).ok()?;
   let resolver = holder.get_index(scope, 0).filter(|value| value.is_promise())?;
   // SAFETY: the holder is private to our functions and its first slot is always the resolver
@@ -394,7 +414,8 @@ fn import_resolver<'s>(scope: &mut v8::PinScope<'s, '_>, args: &v8::FunctionCall
 fn imported<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s, v8::Value>) {
   let Some(resolver) = import_resolver(scope, &args) else { return };
   let result = catch_panic(|| {
-    let handle = crate::inner::facade_handle(scope, args.get(0))?.ok_or_else(|| Error::type_error("Resolved dependency was not `Module`"))?;
+    let handle =
+      crate::inner::facade_handle(scope, args.get(0))?.ok_or_else(|| Error::type_error("Resolved dependency was not `Module`"))?;
     let data = handle.module()?;
     let module = data.module.open(scope);
     let evaluation = module.evaluate(scope).ok_or(Error::Pending)?;

@@ -7,7 +7,7 @@ use super::{guard, Work};
 use crate::error::{Error, Result};
 use crate::node::convert as node_convert;
 use crate::node::napi::{Napi, Value as NapiValue};
-use crate::transfer::{serializer, v8conv, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
+use crate::transfer::{serializer, v8conv, RefData, RefTarget, Remote, Str, TransferOptions, TransferType, Transferable, TypeOf};
 
 /// A property key: a string, or an array index.
 #[derive(Clone)]
@@ -95,7 +95,11 @@ fn has_proxy<'s>(scope: &mut v8::PinScope<'s, '_>, mut object: v8::Local<'s, v8:
   }
 }
 
-fn object_checked<'s>(scope: &mut v8::PinScope<'s, '_>, value: v8::Local<'s, v8::Value>, allow_proxy: bool) -> Result<v8::Local<'s, v8::Object>> {
+fn object_checked<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  value: v8::Local<'s, v8::Value>,
+  allow_proxy: bool,
+) -> Result<v8::Local<'s, v8::Object>> {
   let object = v8::Local::<v8::Object>::try_from(value).map_err(|_| Error::type_error("Reference is not an object"))?;
   if !allow_proxy && has_proxy(scope, object) {
     return Err(Error::type_error("Object is or has proxy"));
@@ -111,7 +115,12 @@ fn is_accessor(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, 
   Ok(descriptor.has_own_property(scope, get.into()).unwrap_or(false))
 }
 
-fn own_property<'s>(scope: &mut v8::PinScope<'s, '_>, object: v8::Local<'s, v8::Object>, key: v8::Local<'s, v8::Name>, accessors: bool) -> Result<Option<v8::Local<'s, v8::Value>>> {
+fn own_property<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  object: v8::Local<'s, v8::Object>,
+  key: v8::Local<'s, v8::Name>,
+  accessors: bool,
+) -> Result<Option<v8::Local<'s, v8::Value>>> {
   if !object.has_own_property(scope, key).ok_or(Error::Pending)? {
     return Ok(None);
   }
@@ -128,43 +137,47 @@ pub fn get(data: &Arc<RefData>, key: Key, accessors: bool, options: TransferOpti
   let fallback = if inherit { TransferType::DeepReference } else { TransferType::Reference };
   let options = options.with_fallback(fallback);
   let node_key = key.clone();
-  Ok(on_value(data, move |scope, value| {
-    let object = object_checked(scope, value, accessors)?;
-    let key = key.to_v8(scope)?;
-    let name: v8::Local<v8::Name> = key.to_string(scope).ok_or(Error::Pending)?.into();
-    let found = if accessors && inherit {
-      let key: v8::Local<v8::Value> = name.into();
-      Some(guard::run_user_code(scope, 0, false, |scope| object.get(scope, key))?)
-    } else if inherit {
-      let mut target = object;
-      loop {
-        if let Some(found) = own_property(scope, target, name, false)? {
-          break Some(found);
-        }
-        match target.get_prototype(scope).and_then(|p| v8::Local::<v8::Object>::try_from(p).ok()) {
-          Some(prototype) => target = prototype,
-          None => break None,
-        }
-      }
-    } else if accessors {
-      if object.has_own_property(scope, name).ok_or(Error::Pending)? {
+  Ok(on_value(
+    data,
+    move |scope, value| {
+      let object = object_checked(scope, value, accessors)?;
+      let key = key.to_v8(scope)?;
+      let name: v8::Local<v8::Name> = key.to_string(scope).ok_or(Error::Pending)?.into();
+      let found = if accessors && inherit {
         let key: v8::Local<v8::Value> = name.into();
         Some(guard::run_user_code(scope, 0, false, |scope| object.get(scope, key))?)
+      } else if inherit {
+        let mut target = object;
+        loop {
+          if let Some(found) = own_property(scope, target, name, false)? {
+            break Some(found);
+          }
+          match target.get_prototype(scope).and_then(|p| v8::Local::<v8::Object>::try_from(p).ok()) {
+            Some(prototype) => target = prototype,
+            None => break None,
+          }
+        }
+      } else if accessors {
+        if object.has_own_property(scope, name).ok_or(Error::Pending)? {
+          let key: v8::Local<v8::Value> = name.into();
+          Some(guard::run_user_code(scope, 0, false, |scope| object.get(scope, key))?)
+        } else {
+          None
+        }
       } else {
-        None
-      }
-    } else {
-      own_property(scope, object, name, false)?
-    };
-    let found = found.unwrap_or_else(|| v8::undefined(scope).into());
-    let found = v8conv::from_v8(scope, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
-    Ok(inherit_references(found, inherit))
-  }, move |napi, object| {
-    let args = [object, node_key.to_napi(napi)?, napi.boolean(accessors)?, napi.boolean(inherit)?];
-    let found = host_call(napi, "get", &args)?;
-    let found = node_convert::from_napi(napi, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
-    Ok(inherit_references(found, inherit))
-  }))
+        own_property(scope, object, name, false)?
+      };
+      let found = found.unwrap_or_else(|| v8::undefined(scope).into());
+      let found = v8conv::from_v8(scope, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
+      Ok(inherit_references(found, inherit))
+    },
+    move |napi, object| {
+      let args = [object, node_key.to_napi(napi)?, napi.boolean(accessors)?, napi.boolean(inherit)?];
+      let found = host_call(napi, "get", &args)?;
+      let found = node_convert::from_napi(napi, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
+      Ok(inherit_references(found, inherit))
+    },
+  ))
 }
 
 /// References returned by an `unsafeInherit` reference inherit too.
@@ -181,49 +194,51 @@ fn inherit_references(value: Transferable, inherit: bool) -> Transferable {
 pub fn set(data: &Arc<RefData>, key: Key, value: Transferable) -> Result<Work> {
   check_object(data)?;
   let (node_key, node_value) = (key.clone(), value.clone());
-  Ok(on_value(data, move |scope, target| {
-    let object = object_checked(scope, target, false)?;
-    let key = key.to_v8(scope)?;
-    // Delete first: frees the old value before the new one is built.
-    object.delete(scope, key);
-    let value = v8conv::to_v8(scope, value)?;
-    let key = v8::Local::<v8::Name>::try_from(key).map_err(|_| Error::type_error("Invalid `key`"))?;
-    match object.create_data_property(scope, key, value) {
-      Some(true) => Ok(Transferable::Undefined),
-      _ => Err(Error::type_error("Set failed")),
-    }
-  }, move |napi, object| {
-    let args = [object, node_key.to_napi(napi)?, node_convert::to_napi(napi, node_value)?];
-    host_call(napi, "set", &args)?;
-    Ok(Transferable::Undefined)
-  }))
+  Ok(on_value(
+    data,
+    move |scope, target| {
+      let object = object_checked(scope, target, false)?;
+      let key = key.to_v8(scope)?;
+      // Delete first: frees the old value before the new one is built.
+      object.delete(scope, key);
+      let value = v8conv::to_v8(scope, value)?;
+      let key = v8::Local::<v8::Name>::try_from(key).map_err(|_| Error::type_error("Invalid `key`"))?;
+      match object.create_data_property(scope, key, value) {
+        Some(true) => Ok(Transferable::Undefined),
+        _ => Err(Error::type_error("Set failed")),
+      }
+    },
+    move |napi, object| {
+      let args = [object, node_key.to_napi(napi)?, node_convert::to_napi(napi, node_value)?];
+      host_call(napi, "set", &args)?;
+      Ok(Transferable::Undefined)
+    },
+  ))
 }
 
 pub fn delete(data: &Arc<RefData>, key: Key) -> Result<Work> {
   check_object(data)?;
   let node_key = key.clone();
-  Ok(on_value(data, move |scope, target| {
-    let object = object_checked(scope, target, false)?;
-    let key = key.to_v8(scope)?;
-    match object.delete(scope, key) {
-      Some(true) => Ok(Transferable::Undefined),
-      _ => Err(Error::type_error("Delete failed")),
-    }
-  }, move |napi, object| {
-    host_call(napi, "remove", &[object, node_key.to_napi(napi)?])?;
-    Ok(Transferable::Undefined)
-  }))
+  Ok(on_value(
+    data,
+    move |scope, target| {
+      let object = object_checked(scope, target, false)?;
+      let key = key.to_v8(scope)?;
+      match object.delete(scope, key) {
+        Some(true) => Ok(Transferable::Undefined),
+        _ => Err(Error::type_error("Delete failed")),
+      }
+    },
+    move |napi, object| {
+      host_call(napi, "remove", &[object, node_key.to_napi(napi)?])?;
+      Ok(Transferable::Undefined)
+    },
+  ))
 }
 
 /// Calls the referenced function with `receiver` and `arguments` (already transferable); the
 /// result is transferred out with `result`.
-pub fn apply(
-  target: &RefTarget,
-  receiver: Transferable,
-  arguments: Vec<Transferable>,
-  timeout_ms: u32,
-  result: TransferOptions,
-) -> Work {
+pub fn apply(target: &RefTarget, receiver: Transferable, arguments: Vec<Transferable>, timeout_ms: u32, result: TransferOptions) -> Work {
   match target {
     RefTarget::Isolate { value, context } => {
       let (value, context) = (value.clone(), context.clone());

@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::context::in_context;
 use super::{guard, Work};
 use crate::error::{msg, Error, Result};
-use crate::transfer::{v8conv, ContextData, ScriptData, Transferable, TransferOptions};
+use crate::transfer::{v8conv, ContextData, ScriptData, TransferOptions, Transferable};
 
 pub fn run(script: Arc<ScriptData>, context: Arc<ContextData>, timeout_ms: u32, transfer: TransferOptions) -> Result<Work> {
   if script.script.core.id != context.context.core.id {

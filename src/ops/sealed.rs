@@ -92,3 +92,48 @@ fn checksum(bytes: &[u8]) -> u64 {
   }
   hash ^ (hash >> 32)
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn sealed_data_opens_as_its_payload() {
+    let payload: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sealed = seal(Kind::CodeCache, &payload);
+    assert_eq!(sealed.len(), HEADER + payload.len());
+    assert_eq!(unseal(Kind::CodeCache, &sealed), Some(&payload[..]));
+    assert_eq!(unseal(Kind::CodeCache, &seal(Kind::CodeCache, &[])), Some(&[][..]));
+  }
+
+  #[test]
+  fn any_damaged_byte_is_refused() {
+    let payload: Vec<u8> = (0..77u8).collect();
+    let sealed = seal(Kind::Snapshot, &payload);
+    for at in 0..sealed.len() {
+      let mut damaged = sealed.clone();
+      damaged[at] ^= 0x10;
+      assert_eq!(unseal(Kind::Snapshot, &damaged), None, "byte {at} changed");
+    }
+  }
+
+  #[test]
+  fn truncated_or_other_kinds_are_refused() {
+    let sealed = seal(Kind::CodeCache, b"some cache bytes");
+    assert_eq!(unseal(Kind::Snapshot, &sealed), None);
+    assert_eq!(unseal(Kind::CodeCache, &sealed[..sealed.len() - 1]), None);
+    assert_eq!(unseal(Kind::CodeCache, &sealed[..HEADER - 1]), None);
+    let mut longer = sealed.clone();
+    longer.push(0);
+    assert_eq!(unseal(Kind::CodeCache, &longer), None);
+  }
+
+  #[test]
+  fn given_caches_are_sorted_before_v8_sees_them() {
+    assert!(matches!(GivenCache::from_sealed(None), GivenCache::None));
+    assert!(matches!(GivenCache::from_sealed(Some(b"not ours".to_vec())), GivenCache::Invalid));
+    let valid = GivenCache::from_sealed(Some(seal(Kind::CodeCache, b"v8 data")));
+    assert_eq!(valid.payload(), Some(&b"v8 data"[..]));
+    assert!(matches!(GivenCache::from_sealed(Some(seal(Kind::Snapshot, b"v8 data"))), GivenCache::Invalid));
+  }
+}

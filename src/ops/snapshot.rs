@@ -67,9 +67,8 @@ pub fn create(scripts: Vec<ScriptSource>, warmup: Option<ScriptSource>, limits: 
 fn make(scripts: Vec<ScriptSource>, warmup: Option<ScriptSource>, limits: &Limits) -> Result<Vec<u8>> {
   let limit_bytes = (limits.memory_limit_mb * 1024.0 * 1024.0) as usize;
   let limit = Arc::new(MemoryLimit::new(limit_bytes));
-  let params = v8::CreateParams::default()
-    .set_max_old_generation_size_in_bytes(limit_bytes)
-    .array_buffer_allocator(memory::allocator(&limit));
+  let params =
+    v8::CreateParams::default().set_max_old_generation_size_in_bytes(limit_bytes).array_buffer_allocator(memory::allocator(&limit));
   let mut isolate = v8::Isolate::snapshot_creator(None, Some(params));
   memory::watch(&mut isolate, &limit);
   isolate.set_oom_error_handler(super::catastrophe::out_of_memory);
@@ -120,7 +119,12 @@ fn run_scripts(isolate: &mut v8::Isolate, scripts: Vec<ScriptSource>, warmup: Op
     for mut source in scripts {
       let mut v8_source = source.compile_source(scope, false, None)?;
       let script = guard::compile(scope, CompileSite::Own, |scope| {
-        v8::script_compiler::compile(scope, &mut v8_source, v8::script_compiler::CompileOptions::NoCompileOptions, v8::script_compiler::NoCacheReason::NoReason)
+        v8::script_compiler::compile(
+          scope,
+          &mut v8_source,
+          v8::script_compiler::CompileOptions::NoCompileOptions,
+          v8::script_compiler::NoCacheReason::NoReason,
+        )
       })?;
       run(scope, |scope| script.run(scope))?;
       compiled.push(v8::Global::new(scope, script.get_unbound_script(scope)));
@@ -134,7 +138,12 @@ fn run_scripts(isolate: &mut v8::Isolate, scripts: Vec<ScriptSource>, warmup: Op
     }
     let mut v8_source = warmup.compile_source(scope, false, None)?;
     let script = guard::compile(scope, CompileSite::Own, |scope| {
-      v8::script_compiler::compile(scope, &mut v8_source, v8::script_compiler::CompileOptions::NoCompileOptions, v8::script_compiler::NoCacheReason::NoReason)
+      v8::script_compiler::compile(
+        scope,
+        &mut v8_source,
+        v8::script_compiler::CompileOptions::NoCompileOptions,
+        v8::script_compiler::NoCacheReason::NoReason,
+      )
     })?;
     run(scope, |scope| script.run(scope))?;
   }
@@ -142,7 +151,10 @@ fn run_scripts(isolate: &mut v8::Isolate, scripts: Vec<ScriptSource>, warmup: Op
 }
 
 /// Runs code, turning an exception into the error of `createSnapshot`.
-fn run<'s, 'i>(scope: &mut v8::PinScope<'s, 'i>, code: impl FnOnce(&mut v8::PinScope<'s, 'i>) -> Option<v8::Local<'s, v8::Value>>) -> Result<()> {
+fn run<'s, 'i>(
+  scope: &mut v8::PinScope<'s, 'i>,
+  code: impl FnOnce(&mut v8::PinScope<'s, 'i>) -> Option<v8::Local<'s, v8::Value>>,
+) -> Result<()> {
   v8::tc_scope!(let tc, scope);
   if code(tc).is_some() {
     return Ok(());

@@ -239,8 +239,7 @@ unsafe extern "C" fn release_shared(_data: *mut c_void, _len: usize, holder: *mu
 /// Shared memory wrapped for our isolates, by address, so that it can go back to where it came
 /// from as what it was.
 fn wrapped_memories() -> &'static Mutex<std::collections::HashMap<usize, std::sync::Weak<SharedMemory>>> {
-  static MAP: std::sync::OnceLock<Mutex<std::collections::HashMap<usize, std::sync::Weak<SharedMemory>>>> =
-    std::sync::OnceLock::new();
+  static MAP: std::sync::OnceLock<Mutex<std::collections::HashMap<usize, std::sync::Weak<SharedMemory>>>> = std::sync::OnceLock::new();
   MAP.get_or_init(Default::default)
 }
 

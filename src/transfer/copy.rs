@@ -113,9 +113,15 @@ pub struct Serialized {
 pub enum Payload {
   Primitive(Transferable),
   /// An ArrayBuffer, or a view over one (the copy keeps the whole buffer, as isolated-vm does).
-  Buffer { bytes: Mutex<Option<Bytes>>, view: Option<View> },
+  Buffer {
+    bytes: Mutex<Option<Bytes>>,
+    view: Option<View>,
+  },
   /// A SharedArrayBuffer, or a view over one.
-  Shared { memory: Arc<SharedMemory>, view: Option<View> },
+  Shared {
+    memory: Arc<SharedMemory>,
+    view: Option<View>,
+  },
   Serialized(Serialized),
 }
 
@@ -134,9 +140,7 @@ impl CopyData {
       Payload::Primitive(_) => 8,
       Payload::Buffer { bytes, .. } => bytes.lock().as_ref().map_or(0, Bytes::len),
       Payload::Shared { memory, .. } => memory.len(),
-      Payload::Serialized(serialized) => {
-        serialized.bytes.len() + serialized.buffers.lock().iter().flatten().map(Bytes::len).sum::<usize>()
-      }
+      Payload::Serialized(serialized) => serialized.bytes.len() + serialized.buffers.lock().iter().flatten().map(Bytes::len).sum::<usize>(),
     };
     TOTAL_SIZE.fetch_add(size, Ordering::Relaxed);
     Arc::new(CopyData { payload, size })

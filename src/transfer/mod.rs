@@ -55,7 +55,10 @@ pub enum Transferable {
   Null,
   Bool(bool),
   Number(f64),
-  BigInt { negative: bool, words: Vec<u64> },
+  BigInt {
+    negative: bool,
+    words: Vec<u64>,
+  },
   String(Str),
   /// An `Isolate` handle.
   Isolate(Arc<IsolateCore>),
@@ -73,11 +76,17 @@ pub enum Transferable {
   Callback(Arc<CallbackData>),
   /// A copied value: becomes the value itself (`copy: true`, or a `copyInto()` object passed
   /// on). With `transfer_in`, its buffers are moved rather than copied.
-  Copy { data: Arc<CopyData>, transfer_in: bool },
+  Copy {
+    data: Arc<CopyData>,
+    transfer_in: bool,
+  },
   /// An `ExternalCopy` instance.
   ExternalCopy(Arc<CopyData>),
   /// The object `copyInto()` returns.
-  CopyIntoHandle { data: Arc<CopyData>, transfer_in: bool },
+  CopyIntoHandle {
+    data: Arc<CopyData>,
+    transfer_in: bool,
+  },
   /// The isolated-vm module itself.
   IvmModule,
   /// `ivm.lib`: becomes a `Lib` instance of the receiving world.

@@ -26,8 +26,7 @@ const REFERENCE: u32 = 4;
 const PROMISE: u32 = 8;
 
 impl TransferOptions {
-  pub const NONE: TransferOptions =
-    TransferOptions { kind: TransferType::None, fallback: TransferType::None, promise: false };
+  pub const NONE: TransferOptions = TransferOptions { kind: TransferType::None, fallback: TransferType::None, promise: false };
 
   pub fn from_bits(bits: u32) -> TransferOptions {
     let kind = if bits & COPY != 0 {
@@ -45,5 +44,27 @@ impl TransferOptions {
   pub fn with_fallback(mut self, fallback: TransferType) -> TransferOptions {
     self.fallback = fallback;
     self
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn bits_choose_one_kind_in_the_facade_order() {
+    assert_eq!(TransferOptions::from_bits(0), TransferOptions::NONE);
+    assert_eq!(TransferOptions::from_bits(COPY).kind, TransferType::Copy);
+    assert_eq!(TransferOptions::from_bits(EXTERNAL_COPY | REFERENCE).kind, TransferType::ExternalCopy);
+    assert_eq!(TransferOptions::from_bits(REFERENCE).kind, TransferType::Reference);
+    assert_eq!(TransferOptions::from_bits(COPY | EXTERNAL_COPY | REFERENCE).kind, TransferType::Copy);
+  }
+
+  #[test]
+  fn promise_combines_with_any_kind() {
+    let options = TransferOptions::from_bits(PROMISE | REFERENCE);
+    assert_eq!((options.kind, options.promise), (TransferType::Reference, true));
+    assert!(!TransferOptions::from_bits(COPY).promise);
+    assert_eq!(TransferOptions::from_bits(PROMISE).with_fallback(TransferType::Copy).fallback, TransferType::Copy);
   }
 }

@@ -122,7 +122,8 @@ pub fn copy_from_v8(
     if let Ok(shared) = v8::Local::<v8::SharedArrayBuffer>::try_from(v8::Local::<v8::Value>::from(buffer)) {
       return Ok(CopyData::new(Payload::Shared { memory: SharedMemory::of(shared), view: Some(info) }));
     }
-    let buffer = v8::Local::<v8::ArrayBuffer>::try_from(v8::Local::<v8::Value>::from(buffer)).map_err(|_| Error::type_error("Unsupported type"))?;
+    let buffer =
+      v8::Local::<v8::ArrayBuffer>::try_from(v8::Local::<v8::Value>::from(buffer)).map_err(|_| Error::type_error("Unsupported type"))?;
     let bytes = if moves(&buffer) { Bytes::take(buffer)? } else { Bytes::copy_of(array_buffer_slice(buffer)) };
     return Ok(CopyData::new(Payload::Buffer { bytes: Mutex::new(Some(bytes)), view: Some(info) }));
   }
@@ -179,7 +180,11 @@ struct DeserializerDelegate<'d> {
 }
 
 impl v8::ValueDeserializerImpl for DeserializerDelegate<'_> {
-  fn read_host_object<'s>(&self, scope: &mut v8::PinScope<'s, '_>, deserializer: &dyn v8::ValueDeserializerHelper) -> Option<v8::Local<'s, v8::Object>> {
+  fn read_host_object<'s>(
+    &self,
+    scope: &mut v8::PinScope<'s, '_>,
+    deserializer: &dyn v8::ValueDeserializerHelper,
+  ) -> Option<v8::Local<'s, v8::Object>> {
     let mut index = 0;
     let handle = if deserializer.read_uint32(&mut index) { self.handles.get(index as usize) } else { None };
     match handle {
@@ -235,7 +240,9 @@ pub fn copy_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &CopyData, transfe
         // SAFETY: a SharedArrayBuffer is a JSArrayBuffer to V8 and its view constructors accept
         // both (the C++ API has overloads; the v8 crate binds only the ArrayBuffer ones). Locals
         // are plain pointers of the same layout.
-        Some(view) => new_view(scope, unsafe { std::mem::transmute::<v8::Local<v8::SharedArrayBuffer>, v8::Local<v8::ArrayBuffer>>(buffer) }, *view)?,
+        Some(view) => {
+          new_view(scope, unsafe { std::mem::transmute::<v8::Local<v8::SharedArrayBuffer>, v8::Local<v8::ArrayBuffer>>(buffer) }, *view)?
+        }
       })
     }
     Payload::Serialized(serialized) => deserialize(scope, serialized, transfer_in),

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use super::{serializer, CallMode, CallbackData, RefData, RefTarget, Remote, Str, Transferable, TransferOptions, TransferType, TypeOf};
 use super::promise::PromiseState;
+use super::{serializer, CallMode, CallbackData, RefData, RefTarget, Remote, Str, TransferOptions, TransferType, Transferable, TypeOf};
 use crate::error::{catch_panic, msg, Error, ErrorData, ErrorKind, Result, Thrown};
 use crate::isolate::{executor, native_box};
-
 
 pub fn str_from_v8(scope: &v8::PinScope<'_, '_, ()>, s: v8::Local<v8::String>) -> Str {
   let len = s.length();
@@ -123,9 +122,9 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     Transferable::Null => v8::null(scope).into(),
     Transferable::Bool(b) => v8::Boolean::new(scope, b).into(),
     Transferable::Number(n) => v8::Number::new(scope, n).into(),
-    Transferable::BigInt { negative, words } => v8::BigInt::new_from_words(scope, negative, &words)
-      .ok_or_else(|| Error::range_error("Maximum BigInt size exceeded"))?
-      .into(),
+    Transferable::BigInt { negative, words } => {
+      v8::BigInt::new_from_words(scope, negative, &words).ok_or_else(|| Error::range_error("Maximum BigInt size exceeded"))?.into()
+    }
     Transferable::String(s) => str_to_v8(scope, &s)?.into(),
     Transferable::Dereference(data) => match &data.target {
       RefTarget::Isolate { value, .. } if executor::is_current(&value.core) => value.open(scope),
@@ -209,12 +208,7 @@ pub fn thrown_from_v8(scope: &mut v8::PinScope<'_, '_>, exception: v8::Local<v8:
     let stack = error_property(scope, object, "stack").map(without_facade_frames);
     if kind.is_some() || message.is_some() || stack.is_some() {
       let name = if kind.is_none() { error_property(scope, object, "name") } else { None };
-      return Thrown::Error(ErrorData {
-        kind: kind.unwrap_or(ErrorKind::Error),
-        name,
-        message: message.unwrap_or_default(),
-        stack,
-      });
+      return Thrown::Error(ErrorData { kind: kind.unwrap_or(ErrorKind::Error), name, message: message.unwrap_or_default(), stack });
     }
   }
   match primitive_from_v8(scope, exception) {
@@ -225,7 +219,11 @@ pub fn thrown_from_v8(scope: &mut v8::PinScope<'_, '_>, exception: v8::Local<v8:
 
 /// Builds an error object of the current isolate from flattened error data.
 /// EvalError and URIError have no constructor in the V8 API: use the context's own.
-fn construct_error<'s>(scope: &mut v8::PinScope<'s, '_>, kind: ErrorKind, message: v8::Local<'s, v8::String>) -> Option<v8::Local<'s, v8::Value>> {
+fn construct_error<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
+  kind: ErrorKind,
+  message: v8::Local<'s, v8::String>,
+) -> Option<v8::Local<'s, v8::Value>> {
   let global = scope.get_current_context().global(scope);
   let name = v8::String::new(scope, kind.constructor_name())?;
   let constructor = v8::Local::<v8::Function>::try_from(global.get(scope, name.into())?).ok()?;
@@ -271,8 +269,8 @@ pub fn current_stack_trace<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<v8::L
 /// The frames of `trace` as isolated-vm renders them in `stack` ("\n    at ..." each), without
 /// those of the in-isolate API (lib/facade.js), which are of no use to users.
 pub fn render_frames(scope: &mut v8::PinScope<'_, '_>, trace: v8::Local<v8::StackTrace>) -> String {
-  let facade = executor::current()
-    .and_then(|core| core.locked.lock().facade_script.as_ref().map(|script| v8::Local::new(scope, script).script_id()));
+  let facade =
+    executor::current().and_then(|core| core.locked.lock().facade_script.as_ref().map(|script| v8::Local::new(scope, script).script_id()));
   let mut frames = String::new();
   for index in 0..trace.get_frame_count() {
     let Some(frame) = trace.get_frame(scope, index) else { continue };
@@ -301,7 +299,10 @@ fn current_frames(scope: &mut v8::PinScope<'_, '_>) -> String {
 /// A stack string of the facade's frames removed, for one coming out of an isolate: errors
 /// thrown by the in-isolate API itself name its functions.
 fn without_facade_frames(stack: String) -> String {
-  let is_facade = |line: &str| line.starts_with("    at ") && (line.contains(&format!("({}:", crate::inner::FACADE_NAME)) || line.starts_with(&format!("    at {}:", crate::inner::FACADE_NAME)));
+  let is_facade = |line: &str| {
+    line.starts_with("    at ")
+      && (line.contains(&format!("({}:", crate::inner::FACADE_NAME)) || line.starts_with(&format!("    at {}:", crate::inner::FACADE_NAME)))
+  };
   if !stack.lines().any(is_facade) {
     return stack;
   }

@@ -20,10 +20,16 @@ pub fn text(bytes: &[u8]) -> Option<Vec<u8>> {
 /// What is left to close, innermost last.
 enum Open {
   Object,
-  Array { left: u32, length: u32 },
+  Array {
+    left: u32,
+    length: u32,
+  },
   /// An array written by its keys (as V8 writes arrays that ever had holes): JSON when the keys
   /// are exactly its indices, in order.
-  KeyedArray { next: u32, length: u32 },
+  KeyedArray {
+    next: u32,
+    length: u32,
+  },
 }
 
 /// Writes one value; `Ok(None)` when it cannot be JSON. Nested values are handled with an

@@ -11,8 +11,8 @@ use std::ptr::null_mut;
 
 use napi::sys;
 
-use super::super::copy::{buffer_to_napi, copy_to_napi, host, make_view, shared_to_napi};
 use super::super::convert;
+use super::super::copy::{buffer_to_napi, copy_to_napi, host, make_view, shared_to_napi};
 use super::super::napi::{call, Napi, Value};
 use super::wire::{self, error_tag, invalid, tag, Reader};
 use crate::error::{Error, Result};
@@ -71,18 +71,41 @@ enum BufferKind {
 
 enum Frame {
   /// A plain object; its properties are those of `Build::properties` from `start`.
-  Object { object: Value, start: usize },
+  Object {
+    object: Value,
+    start: usize,
+  },
   /// The elements of a dense array.
-  Elements { array: Value, len: u32, next: u32 },
+  Elements {
+    array: Value,
+    len: u32,
+    next: u32,
+  },
   /// The keyed properties of an array, then `end`, their count and the array's length.
-  ArrayProperties { array: Value, end: u8, length: u32, count: u32 },
+  ArrayProperties {
+    array: Value,
+    end: u8,
+    length: u32,
+    count: u32,
+  },
   /// The value of the array property with this key is being read.
-  ArrayProperty { key: Value },
+  ArrayProperty {
+    key: Value,
+  },
   /// A Map, with the key of the entry being read.
-  Map { map: Value, key: Option<Value>, count: u32 },
-  Set { set: Value, count: u32 },
+  Map {
+    map: Value,
+    key: Option<Value>,
+    count: u32,
+  },
+  Set {
+    set: Value,
+    count: u32,
+  },
   /// An error whose cause is being read.
-  Cause { error: Value },
+  Cause {
+    error: Value,
+  },
 }
 
 /// The host helpers used for kinds of objects Node-API cannot make, looked up when first needed.
@@ -152,7 +175,11 @@ impl<'s> Build<'s> {
         if self.reader.peek_tag()? != tag::END_JS_OBJECT {
           let key = self.key()?;
           let name = self.name(key)?;
-          self.properties.push(descriptor(name, null_mut(), sys::PropertyAttributes::writable | sys::PropertyAttributes::enumerable | sys::PropertyAttributes::configurable));
+          self.properties.push(descriptor(
+            name,
+            null_mut(),
+            sys::PropertyAttributes::writable | sys::PropertyAttributes::enumerable | sys::PropertyAttributes::configurable,
+          ));
           return self.value();
         }
         self.reader.tag()?;
@@ -264,7 +291,8 @@ impl<'s> Build<'s> {
         napi.call(set, add, &[value])?;
       }
       Frame::Cause { error } => {
-        let cause = descriptor(napi.string_utf8("cause")?, value, sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable);
+        let cause =
+          descriptor(napi.string_utf8("cause")?, value, sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable);
         call!(napi, napi_define_properties(*error, 1, &cause))?;
       }
       Frame::ArrayProperties { .. } => return Err(invalid()),
@@ -307,7 +335,7 @@ impl<'s> Build<'s> {
     match tag {
       tag::ONE_BYTE_STRING => self.napi.string_latin1(bytes),
       tag::TWO_BYTE_STRING => {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
           return Err(invalid());
         }
         self.units.clear();
@@ -466,12 +494,15 @@ impl<'s> Build<'s> {
       }
       tag::ERROR => return self.error(),
       tag::HOST_OBJECT => {
-        let handle = self.serialized.handles.get(self.reader.size()?).ok_or_else(|| Error::generic("Invalid host object in copied data"))?;
+        let handle =
+          self.serialized.handles.get(self.reader.size()?).ok_or_else(|| Error::generic("Invalid host object in copied data"))?;
         let object = convert::to_napi(napi, handle.clone())?;
         self.add(object, None);
         object
       }
-      tag::WASM_MEMORY_TRANSFER => return Err(Error::type_error("A WebAssembly.Memory inside a copied value cannot be rebuilt in Node.js")),
+      tag::WASM_MEMORY_TRANSFER => {
+        return Err(Error::type_error("A WebAssembly.Memory inside a copied value cannot be rebuilt in Node.js"))
+      }
       _ => return Err(invalid()),
     };
     Ok(Step::Value(value))
@@ -507,7 +538,15 @@ impl<'s> Build<'s> {
     let id = self.add(null_mut(), None);
     let mut sub_tag = self.reader.varint()? as u8;
     let mut prototype = 0;
-    if matches!(sub_tag, error_tag::EVAL_ERROR | error_tag::RANGE_ERROR | error_tag::REFERENCE_ERROR | error_tag::SYNTAX_ERROR | error_tag::TYPE_ERROR | error_tag::URI_ERROR) {
+    if matches!(
+      sub_tag,
+      error_tag::EVAL_ERROR
+        | error_tag::RANGE_ERROR
+        | error_tag::REFERENCE_ERROR
+        | error_tag::SYNTAX_ERROR
+        | error_tag::TYPE_ERROR
+        | error_tag::URI_ERROR
+    ) {
       prototype = sub_tag;
       sub_tag = self.reader.varint()? as u8;
     }
