@@ -45,9 +45,13 @@ impl Timer {
     table.next_id += 1;
     let id = table.next_id;
     let deadline = Instant::now() + after;
+    // The timer thread sleeps until the earliest deadline: it only needs waking for an earlier one.
+    let earliest = table.by_deadline.keys().next().is_none_or(|(first, _)| deadline < *first);
     table.by_deadline.insert((deadline, id), ());
     table.callbacks.insert(id, (deadline, Box::new(callback)));
-    timers.wake.notify_one();
+    if earliest {
+      timers.wake.notify_one();
+    }
     Timer { id }
   }
 }
