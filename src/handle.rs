@@ -12,7 +12,7 @@ use crate::isolate::IsolateCore;
 use crate::ops::module::ModuleData;
 use crate::transfer::{CallbackData, ContextData, CopyData, RefData, ScriptData, Transferable};
 
-/// The facade classes, in the order the facade's factory expects them.
+/// The facade classes; the binding tells the facade their numbers (api::protocol).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum Kind {
@@ -27,6 +27,23 @@ pub enum Kind {
   Module = 8,
   Session = 9,
   Lib = 10,
+}
+
+impl Kind {
+  /// Every class, by the name of its constructor in lib/facade.js.
+  pub const ALL: [(&'static str, Kind); 11] = [
+    ("Isolate", Kind::Isolate),
+    ("Context", Kind::Context),
+    ("Script", Kind::Script),
+    ("Reference", Kind::Reference),
+    ("Dereference", Kind::Dereference),
+    ("Callback", Kind::Callback),
+    ("ExternalCopy", Kind::ExternalCopy),
+    ("ExternalCopyInto", Kind::CopyInto),
+    ("Module", Kind::Module),
+    ("Session", Kind::Session),
+    ("Lib", Kind::Lib),
+  ];
 }
 
 /// Data that `release()` drops. Reading it after release fails with the class's message.

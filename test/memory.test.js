@@ -12,6 +12,8 @@ const { promisify } = require('node:util');
 const runtime = require('./support/runtime');
 
 const run = promisify(execFile);
+// The fixture reads the isolate's memory peak through a binding only tests get.
+const TEST_BINDINGS = { ...process.env, ISOLATED_VM_TEST_BINDINGS: '1' };
 // Children run under the runtime running the tests.
 const fixture = (name) => path.join(__dirname, 'fixtures', name);
 
@@ -74,7 +76,7 @@ test.before(async () => {
   const runs = shapes.flatMap((shape) => ['sync', 'async', 'ignored'].map((mode) => [shape, mode]));
   await eachLimited(runs, 2, async ([shape, mode]) => {
     try {
-      const { stdout } = await run(...runtime.command(fixture('hostile.js'), [shape, mode]), { timeout: 60_000 });
+      const { stdout } = await run(...runtime.command(fixture('hostile.js'), [shape, mode]), { timeout: 60_000, env: TEST_BINDINGS });
       results.set(`${shape}/${mode}`, JSON.parse(stdout.trim().split('\n').pop()));
     } catch (error) {
       results.set(`${shape}/${mode}`, { crashed: `${error.code ?? ''} ${error.signal ?? ''} ${error.stderr ?? error.message}` });
@@ -102,7 +104,7 @@ for (const shape of shapes) {
 test('WebAssembly memory growth cannot take the process down', async () => {
   // V8 gives embedders no way to count WebAssembly memory against a limit (see the README): the
   // growth stops at the memory's maximum, the isolate survives and the process goes on.
-  const { stdout } = await run(...runtime.command(fixture('hostile.js'), ['WebAssembly memory growth', 'sync']), { timeout: 60_000 });
+  const { stdout } = await run(...runtime.command(fixture('hostile.js'), ['WebAssembly memory growth', 'sync']), { timeout: 60_000, env: TEST_BINDINGS });
   const result = JSON.parse(stdout.trim().split('\n').pop());
   assert.equal(result.error, 'RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded');
   assert.equal(result.newIsolateWorks, true);

@@ -10,6 +10,7 @@ pub mod inspector;
 pub mod isolate;
 pub mod lib;
 pub mod module;
+pub mod protocol;
 pub mod reference;
 pub mod script;
 
@@ -37,7 +38,6 @@ pub static FUNCTIONS: &[(&str, BindingFn)] = &[
   ("contextEval", context::eval),
   ("contextEvalClosure", context::eval_closure),
   ("contextRelease", context::release),
-  ("isolateMemoryPeak", isolate::memory_peak),
   ("isolateCreateSnapshot", isolate::create_snapshot),
   ("isolateCreateInspectorSession", inspector::create_session),
   ("isolateStartCpuProfiler", inspector::start_cpu_profiler),
@@ -74,7 +74,12 @@ pub static FUNCTIONS: &[(&str, BindingFn)] = &[
   ("callbackNew", callback::new),
   ("libNew", lib::new),
   ("libHrtime", lib::hrtime),
+  ("protocol", protocol::protocol),
 ];
+
+/// Binding functions for the tests only, given to Node when the environment variable
+/// `ISOLATED_VM_TEST_BINDINGS` is `1` at load time.
+pub static TEST_FUNCTIONS: &[(&str, BindingFn)] = &[("isolateMemoryPeak", isolate::memory_peak)];
 
 /// Runs an operation: `prepare` reads the arguments and builds the work (isolated-vm's phase
 /// one). Errors found there reject the promise of an async call instead of being thrown.

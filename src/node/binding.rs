@@ -21,7 +21,9 @@ const NODE_ONLY: &[(&str, NodeOnly)] =
 /// and each worker thread that loads the addon).
 pub fn init(napi: Napi, exports: sys::napi_value) -> Result<()> {
   NodeEnv::register(napi)?;
-  for (name, function) in crate::api::FUNCTIONS {
+  let for_tests = std::env::var_os("ISOLATED_VM_TEST_BINDINGS").is_some_and(|value| value == "1");
+  let test_functions = if for_tests { crate::api::TEST_FUNCTIONS } else { &[] };
+  for (name, function) in crate::api::FUNCTIONS.iter().chain(test_functions) {
     let value = napi.function(name, Some(trampoline), *function as *mut c_void)?;
     napi.set_named(exports, name, value)?;
   }

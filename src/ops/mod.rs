@@ -41,21 +41,20 @@ pub enum Realm {
 /// How an operation is run, as the facade passes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-  Sync,
-  Async,
-  Ignored,
+  Sync = 0,
+  Async = 1,
+  Ignored = 2,
   /// `applySyncPromise`: synchronous, and waits for a returned promise to settle.
-  SyncPromise,
+  SyncPromise = 3,
 }
 
 impl Mode {
+  /// Every mode, by the name the facade gives it (see api::protocol).
+  pub const ALL: [(&'static str, Mode); 4] =
+    [("SYNC", Mode::Sync), ("ASYNC", Mode::Async), ("IGNORED", Mode::Ignored), ("SYNC_PROMISE", Mode::SyncPromise)];
+
   pub fn from_number(n: f64) -> Mode {
-    match n as u32 {
-      1 => Mode::Async,
-      2 => Mode::Ignored,
-      3 => Mode::SyncPromise,
-      _ => Mode::Sync,
-    }
+    Mode::ALL.iter().find(|(_, mode)| *mode as u32 as f64 == n).map_or(Mode::Sync, |(_, mode)| *mode)
   }
 }
 

@@ -1,5 +1,5 @@
 //! Transfer options (`copy`, `externalCopy`, `reference`, `promise`) as the binding passes them:
-//! a bit set validated by the JavaScript facade.
+//! a bit set validated by the JavaScript facade, which learns the bits from the binding.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransferType {
@@ -24,6 +24,9 @@ const COPY: u32 = 1;
 const EXTERNAL_COPY: u32 = 2;
 const REFERENCE: u32 = 4;
 const PROMISE: u32 = 8;
+
+/// Every option's bit, by the name the facade gives it (see api::protocol).
+pub const BITS: [(&str, u32); 4] = [("COPY", COPY), ("EXTERNAL_COPY", EXTERNAL_COPY), ("REFERENCE", REFERENCE), ("PROMISE", PROMISE)];
 
 impl TransferOptions {
   pub const NONE: TransferOptions = TransferOptions { kind: TransferType::None, fallback: TransferType::None, promise: false };
