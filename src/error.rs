@@ -146,7 +146,8 @@ impl Error {
   }
 }
 
-/// The messages of the original isolated-vm, kept in one place so their wording stays exact.
+/// Messages of the original isolated-vm that several places give, kept here so that their wording
+/// stays exact everywhere. A message given by one place only stays next to the code giving it.
 pub mod msg {
   pub const ISOLATE_DISPOSED: &str = "Isolate is disposed";
   pub const ISOLATED_DISPOSED: &str = "Isolated is disposed";
