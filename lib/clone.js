@@ -22,6 +22,8 @@ const isArray = Array.isArray;
 const isView = ArrayBuffer.isView;
 const uncurry = (fn) => fn === undefined ? undefined : Function.prototype.call.bind(fn);
 const MapCtor = Map;
+const SetCtor = Set;
+const SymbolToStringTag = Symbol.toStringTag;
 const StringCtor = String;
 const TypeErrorCtor = TypeError;
 const Uint8ArrayCtor = Uint8Array;
@@ -45,6 +47,8 @@ const regExpFlags = [['global', 1], ['ignoreCase', 2], ['multiline', 4], ['stick
   .filter(([get]) => get !== undefined);
 const mapForEach = uncurry(Map.prototype.forEach);
 const setForEach = uncurry(Set.prototype.forEach);
+const setValues = uncurry(Set.prototype.values);
+const setIteratorNext = uncurry(getPrototypeOf(new Set().values()).next);
 const dateValue = uncurry(Date.prototype.getTime);
 const numberValue = uncurry(Number.prototype.valueOf);
 const stringValue = uncurry(String.prototype.valueOf);
@@ -194,7 +198,9 @@ class Writer {
     spare = undefined;
     this.view = new DataView(this.bytes.buffer);
     this.pos = 0;
-    this.seen = new MapCtor();
+    this.seen = new SetCtor();
+    this.ids = undefined;
+    this.order = undefined;
     this.isHandle = isHandle;
     this.lib = lib;
     this.plainForIn = true;
@@ -324,68 +330,90 @@ class Writer {
     }
   }
 
+  // Tested most common first; `typeof` compared to constants is a type check once optimized (a
+  // `switch` on it is a string comparison).
   value(value) {
-    switch (typeof value) {
-      case 'string':
-        this.string(value);
-        return;
-      case 'number':
-        this.number(value);
-        return;
-      case 'boolean':
-        this.tag(value ? TAG.TRUE : TAG.FALSE);
-        return;
-      case 'undefined':
-        this.tag(TAG.UNDEFINED);
-        return;
-      case 'bigint':
-        this.tag(TAG.BIGINT);
-        this.bigint(value);
-        return;
-      case 'object':
-        if (value === null) {
-          this.tag(TAG.NULL);
-        } else {
-          this.object(value);
-        }
-        return;
-      default:
-        throw uncloneable(value);
+    if (typeof value === 'string') {
+      this.string(value);
+    } else if (typeof value === 'number') {
+      this.number(value);
+    } else if (typeof value === 'object') {
+      if (value === null) {
+        this.tag(TAG.NULL);
+      } else {
+        this.object(value);
+      }
+    } else if (typeof value === 'boolean') {
+      this.tag(value ? TAG.TRUE : TAG.FALSE);
+    } else if (typeof value === 'undefined') {
+      this.tag(TAG.UNDEFINED);
+    } else if (typeof value === 'bigint') {
+      this.tag(TAG.BIGINT);
+      this.bigint(value);
+    } else {
+      throw uncloneable(value);
     }
   }
 
-  remember(object) {
-    this.seen.set(object, this.seen.size);
+  // Every object gets the next id when first written, as V8 numbers them; a repeat is written as
+  // a reference to it. Only repeats need ids, so objects go in a Set, one operation each (a
+  // repeat leaves its size unchanged), and ids come from the Set's order when a repeat needs one.
+  firstSeen(object) {
+    const seen = this.seen;
+    const size = seen.size;
+    seen.add(object);
+    if (seen.size !== size) {
+      return true;
+    }
+    this.reference(object);
+    return false;
+  }
+
+  reference(object) {
+    let ids = this.ids;
+    if (ids === undefined) {
+      ids = this.ids = new MapCtor();
+      this.order = setValues(this.seen);
+    }
+    let id = ids.get(object);
+    while (id === undefined) {
+      // The iterator goes on over objects added since it was made.
+      const next = setIteratorNext(this.order).value;
+      ids.set(next, ids.size);
+      if (next === object) {
+        id = ids.size - 1;
+      }
+    }
+    this.tag(TAG.OBJECT_REFERENCE);
+    this.varint(id);
   }
 
   object(object) {
-    const id = this.seen.get(object);
-    if (id !== undefined) {
-      this.tag(TAG.OBJECT_REFERENCE);
-      this.varint(id);
+    // A view's id comes after its buffer's (see arrayBufferView).
+    if (isView(object)) {
+      if (!this.seen.has(object)) {
+        this.arrayBufferView(object);
+      } else {
+        this.reference(object);
+      }
+      return;
+    }
+    if (!this.firstSeen(object)) {
       return;
     }
     if (isProxy(object)) {
       throw uncloneable(object);
     }
-    if (isView(object)) {
-      const name = typedArrayName(object);
-      if (name !== undefined) {
-        this.arrayBufferView(object, VIEW_TAGS[name], typedArrayOffset(object), typedArrayLength(object), typedArrayBuffer(object));
-      } else {
-        this.arrayBufferView(object, DATA_VIEW_TAG, dataViewOffset(object), dataViewLength(object), dataViewBuffer(object));
-      }
-      return;
-    }
     if (isArray(object)) {
-      this.remember(object);
       this.array(object);
       return;
     }
-    // Plain objects are told by their prototype (see the README on what that implies).
+    // Plain objects are told by their prototype (see the README on what that implies). Arguments
+    // objects and module namespaces have such prototypes too; the native checks for them run
+    // only for objects with a property those have (`in` runs no code on an ordinary object).
     const prototype = getPrototypeOf(object);
-    if ((prototype === ObjectPrototype && !isArgumentsObject(object)) || (prototype === null && !isModuleNamespaceObject(object))) {
-      this.remember(object);
+    if (prototype === ObjectPrototype ? !('callee' in object && isArgumentsObject(object))
+      : prototype === null && !(SymbolToStringTag in object && isModuleNamespaceObject(object))) {
       if (object === this.lib) {
         this.hostObject(object);
       } else if (prototype === null || this.plainForIn) {
@@ -395,7 +423,6 @@ class Writer {
       }
       return;
     }
-    this.remember(object);
     if (isMap(object)) {
       this.collection(object, mapForEach, TAG.BEGIN_MAP, TAG.END_MAP, true);
     } else if (isSet(object)) {
@@ -572,9 +599,14 @@ class Writer {
   }
 
   // A view comes after its buffer, which gets the id before the view's (as V8 numbers them).
-  arrayBufferView(view, viewTag, byteOffset, byteLength, buffer) {
+  arrayBufferView(view) {
+    const name = typedArrayName(view);
+    const viewTag = name !== undefined ? VIEW_TAGS[name] : DATA_VIEW_TAG;
+    const byteOffset = name !== undefined ? typedArrayOffset(view) : dataViewOffset(view);
+    const byteLength = name !== undefined ? typedArrayLength(view) : dataViewLength(view);
+    const buffer = name !== undefined ? typedArrayBuffer(view) : dataViewBuffer(view);
     this.object(buffer);
-    this.remember(view);
+    this.seen.add(view);
     const resizable = isArrayBuffer(buffer) && bufferResizable !== undefined && bufferResizable(buffer);
     this.tag(TAG.ARRAY_BUFFER_VIEW);
     this.varint(viewTag);
