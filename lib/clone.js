@@ -19,6 +19,10 @@ const { isProxy, isMap, isSet, isRegExp, isDate, isNativeError, isBoxedPrimitive
 // Built-ins, captured before user code can change them.
 const { getPrototypeOf, getOwnPropertyDescriptor, keys: objectKeys } = Object;
 const isArray = Array.isArray;
+// Object.is compares strings of any kind without type feedback (`===` on two strings is compiled
+// for the kind of strings it first saw, and the code is thrown away when another comes).
+const sameValue = Object.is;
+const NO_KEYS = Object.freeze([]);
 const isView = ArrayBuffer.isView;
 const uncurry = (fn) => fn === undefined ? undefined : Function.prototype.call.bind(fn);
 const MapCtor = Map;
@@ -215,15 +219,19 @@ class Writer {
 
   reserve(count) {
     if (this.pos + count > this.bytes.length) {
-      let size = this.bytes.length * 2;
-      while (size < this.pos + count) {
-        size *= 2;
-      }
-      const bytes = new Uint8ArrayCtor(size);
-      bytes.set(this.bytes.subarray(0, this.pos));
-      this.bytes = bytes;
-      this.view = new DataView(bytes.buffer);
+      this.grow(count);
     }
+  }
+
+  grow(count) {
+    let size = this.bytes.length * 2;
+    while (size < this.pos + count) {
+      size *= 2;
+    }
+    const bytes = new Uint8ArrayCtor(size);
+    bytes.set(this.bytes.subarray(0, this.pos));
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer);
   }
 
   tag(tag) {
@@ -235,6 +243,11 @@ class Writer {
     this.reserve(10);
     const bytes = this.bytes;
     let pos = this.pos;
+    if (value < 0x80) {
+      bytes[pos] = value;
+      this.pos = pos + 1;
+      return;
+    }
     while (value >= 0x80) {
       bytes[pos++] = (value % 128) | 0x80;
       value = Math.floor(value / 128);
@@ -257,12 +270,16 @@ class Writer {
     const start = this.pos;
     let pos = start;
     bytes[pos++] = TAG.ONE_BYTE_STRING;
-    let size = length;
-    while (size >= 0x80) {
-      bytes[pos++] = (size & 0x7f) | 0x80;
-      size >>>= 7;
+    if (length < 0x80) {
+      bytes[pos++] = length;
+    } else {
+      let size = length;
+      while (size >= 0x80) {
+        bytes[pos++] = (size & 0x7f) | 0x80;
+        size >>>= 7;
+      }
+      bytes[pos++] = size;
     }
-    bytes[pos++] = size;
     for (let i = 0; i < length; i++) {
       const unit = string.charCodeAt(i);
       if (unit > 0xff) {
@@ -295,17 +312,21 @@ class Writer {
   }
 
   number(number) {
-    if ((number | 0) === number && (number !== 0 || 1 / number > 0)) {
+    if ((number | 0) === number && !sameValue(number, -0)) {
       this.reserve(6);
       const bytes = this.bytes;
       let pos = this.pos;
       bytes[pos++] = TAG.INT32;
       let zigzag = ((number << 1) ^ (number >> 31)) >>> 0;
-      while (zigzag >= 0x80) {
-        bytes[pos++] = (zigzag & 0x7f) | 0x80;
-        zigzag >>>= 7;
+      if (zigzag < 0x80) {
+        bytes[pos++] = zigzag;
+      } else {
+        while (zigzag >= 0x80) {
+          bytes[pos++] = (zigzag & 0x7f) | 0x80;
+          zigzag >>>= 7;
+        }
+        bytes[pos++] = zigzag;
       }
-      bytes[pos++] = zigzag;
       this.pos = pos;
     } else {
       this.tag(TAG.DOUBLE);
@@ -358,17 +379,6 @@ class Writer {
   // Every object gets the next id when first written, as V8 numbers them; a repeat is written as
   // a reference to it. Only repeats need ids, so objects go in a Set, one operation each (a
   // repeat leaves its size unchanged), and ids come from the Set's order when a repeat needs one.
-  firstSeen(object) {
-    const seen = this.seen;
-    const size = seen.size;
-    seen.add(object);
-    if (seen.size !== size) {
-      return true;
-    }
-    this.reference(object);
-    return false;
-  }
-
   reference(object) {
     let ids = this.ids;
     if (ids === undefined) {
@@ -388,6 +398,8 @@ class Writer {
     this.varint(id);
   }
 
+  // Arrays and plain objects here, the rest in `otherObject` (which keeps this small enough for
+  // the compiler to inline into its callers).
   object(object) {
     // A view's id comes after its buffer's (see arrayBufferView).
     if (isView(object)) {
@@ -398,7 +410,11 @@ class Writer {
       }
       return;
     }
-    if (!this.firstSeen(object)) {
+    const seen = this.seen;
+    const size = seen.size;
+    seen.add(object);
+    if (seen.size === size) {
+      this.reference(object);
       return;
     }
     if (isProxy(object)) {
@@ -409,10 +425,20 @@ class Writer {
       return;
     }
     // Plain objects are told by their prototype (see the README on what that implies). Arguments
-    // objects and module namespaces have such prototypes too; the native checks for them run
-    // only for objects with a property those have (`in` runs no code on an ordinary object).
+    // objects have that prototype too: only objects with their property go to the native check
+    // (`in` runs no code on an ordinary object).
     const prototype = getPrototypeOf(object);
-    if (prototype === ObjectPrototype ? !('callee' in object && isArgumentsObject(object))
+    if (prototype === ObjectPrototype && this.plainForIn && !('callee' in object) && object !== this.lib) {
+      this.plainObject(object);
+    } else {
+      this.otherObject(object, prototype);
+    }
+  }
+
+  otherObject(object, prototype) {
+    // Module namespaces have a null prototype; only objects with their @@toStringTag go to the
+    // native check.
+    if (prototype === ObjectPrototype ? !isArgumentsObject(object)
       : prototype === null && !(SymbolToStringTag in object && isModuleNamespaceObject(object))) {
       if (object === this.lib) {
         this.hostObject(object);
@@ -488,13 +514,13 @@ class Writer {
     const keys = objectKeys(array);
     // Indices come first in ascending order: the first `length` keys are the indices up to the
     // length exactly when the last of them is.
-    if (keys.length >= length && (length === 0 || keys[length - 1] === StringCtor(length - 1))) {
+    if (keys.length >= length && (length === 0 || sameValue(keys[length - 1], StringCtor(length - 1)))) {
       this.tag(TAG.BEGIN_DENSE_ARRAY);
       this.varint(length);
       for (let i = 0; i < length; i++) {
         this.value(array[i]);
       }
-      this.properties(array, keys.length === length ? [] : keys.slice(length), undefined, TAG.END_DENSE_ARRAY, length);
+      this.properties(array, keys.length === length ? NO_KEYS : keys.slice(length), undefined, TAG.END_DENSE_ARRAY, length);
     } else {
       this.properties(array, keys, TAG.BEGIN_SPARSE_ARRAY, TAG.END_SPARSE_ARRAY, length);
     }
