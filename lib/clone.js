@@ -19,9 +19,15 @@ const { isProxy, isMap, isSet, isRegExp, isDate, isNativeError, isBoxedPrimitive
 // Built-ins, captured before user code can change them.
 const { getPrototypeOf, getOwnPropertyDescriptor, keys: objectKeys } = Object;
 const isArray = Array.isArray;
+// Object.is compares strings of any kind without type feedback (`===` on two strings is compiled
+// for the kind of strings it first saw, and the code is thrown away when another comes).
+const sameValue = Object.is;
+const NO_KEYS = Object.freeze([]);
 const isView = ArrayBuffer.isView;
 const uncurry = (fn) => fn === undefined ? undefined : Function.prototype.call.bind(fn);
 const MapCtor = Map;
+const SetCtor = Set;
+const SymbolToStringTag = Symbol.toStringTag;
 const StringCtor = String;
 const TypeErrorCtor = TypeError;
 const Uint8ArrayCtor = Uint8Array;
@@ -45,6 +51,8 @@ const regExpFlags = [['global', 1], ['ignoreCase', 2], ['multiline', 4], ['stick
   .filter(([get]) => get !== undefined);
 const mapForEach = uncurry(Map.prototype.forEach);
 const setForEach = uncurry(Set.prototype.forEach);
+const setValues = uncurry(Set.prototype.values);
+const setIteratorNext = uncurry(getPrototypeOf(new Set().values()).next);
 const dateValue = uncurry(Date.prototype.getTime);
 const numberValue = uncurry(Number.prototype.valueOf);
 const stringValue = uncurry(String.prototype.valueOf);
@@ -194,7 +202,9 @@ class Writer {
     spare = undefined;
     this.view = new DataView(this.bytes.buffer);
     this.pos = 0;
-    this.seen = new MapCtor();
+    this.seen = new SetCtor();
+    this.ids = undefined;
+    this.order = undefined;
     this.isHandle = isHandle;
     this.lib = lib;
     this.plainForIn = true;
@@ -209,15 +219,19 @@ class Writer {
 
   reserve(count) {
     if (this.pos + count > this.bytes.length) {
-      let size = this.bytes.length * 2;
-      while (size < this.pos + count) {
-        size *= 2;
-      }
-      const bytes = new Uint8ArrayCtor(size);
-      bytes.set(this.bytes.subarray(0, this.pos));
-      this.bytes = bytes;
-      this.view = new DataView(bytes.buffer);
+      this.grow(count);
     }
+  }
+
+  grow(count) {
+    let size = this.bytes.length * 2;
+    while (size < this.pos + count) {
+      size *= 2;
+    }
+    const bytes = new Uint8ArrayCtor(size);
+    bytes.set(this.bytes.subarray(0, this.pos));
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer);
   }
 
   tag(tag) {
@@ -229,6 +243,11 @@ class Writer {
     this.reserve(10);
     const bytes = this.bytes;
     let pos = this.pos;
+    if (value < 0x80) {
+      bytes[pos] = value;
+      this.pos = pos + 1;
+      return;
+    }
     while (value >= 0x80) {
       bytes[pos++] = (value % 128) | 0x80;
       value = Math.floor(value / 128);
@@ -251,12 +270,16 @@ class Writer {
     const start = this.pos;
     let pos = start;
     bytes[pos++] = TAG.ONE_BYTE_STRING;
-    let size = length;
-    while (size >= 0x80) {
-      bytes[pos++] = (size & 0x7f) | 0x80;
-      size >>>= 7;
+    if (length < 0x80) {
+      bytes[pos++] = length;
+    } else {
+      let size = length;
+      while (size >= 0x80) {
+        bytes[pos++] = (size & 0x7f) | 0x80;
+        size >>>= 7;
+      }
+      bytes[pos++] = size;
     }
-    bytes[pos++] = size;
     for (let i = 0; i < length; i++) {
       const unit = string.charCodeAt(i);
       if (unit > 0xff) {
@@ -289,17 +312,21 @@ class Writer {
   }
 
   number(number) {
-    if ((number | 0) === number && (number !== 0 || 1 / number > 0)) {
+    if ((number | 0) === number && !sameValue(number, -0)) {
       this.reserve(6);
       const bytes = this.bytes;
       let pos = this.pos;
       bytes[pos++] = TAG.INT32;
       let zigzag = ((number << 1) ^ (number >> 31)) >>> 0;
-      while (zigzag >= 0x80) {
-        bytes[pos++] = (zigzag & 0x7f) | 0x80;
-        zigzag >>>= 7;
+      if (zigzag < 0x80) {
+        bytes[pos++] = zigzag;
+      } else {
+        while (zigzag >= 0x80) {
+          bytes[pos++] = (zigzag & 0x7f) | 0x80;
+          zigzag >>>= 7;
+        }
+        bytes[pos++] = zigzag;
       }
-      bytes[pos++] = zigzag;
       this.pos = pos;
     } else {
       this.tag(TAG.DOUBLE);
@@ -324,68 +351,95 @@ class Writer {
     }
   }
 
+  // Tested most common first; `typeof` compared to constants is a type check once optimized (a
+  // `switch` on it is a string comparison).
   value(value) {
-    switch (typeof value) {
-      case 'string':
-        this.string(value);
-        return;
-      case 'number':
-        this.number(value);
-        return;
-      case 'boolean':
-        this.tag(value ? TAG.TRUE : TAG.FALSE);
-        return;
-      case 'undefined':
-        this.tag(TAG.UNDEFINED);
-        return;
-      case 'bigint':
-        this.tag(TAG.BIGINT);
-        this.bigint(value);
-        return;
-      case 'object':
-        if (value === null) {
-          this.tag(TAG.NULL);
-        } else {
-          this.object(value);
-        }
-        return;
-      default:
-        throw uncloneable(value);
+    if (typeof value === 'string') {
+      this.string(value);
+    } else if (typeof value === 'number') {
+      this.number(value);
+    } else if (typeof value === 'object') {
+      if (value === null) {
+        this.tag(TAG.NULL);
+      } else {
+        this.object(value);
+      }
+    } else if (typeof value === 'boolean') {
+      this.tag(value ? TAG.TRUE : TAG.FALSE);
+    } else if (typeof value === 'undefined') {
+      this.tag(TAG.UNDEFINED);
+    } else if (typeof value === 'bigint') {
+      this.tag(TAG.BIGINT);
+      this.bigint(value);
+    } else {
+      throw uncloneable(value);
     }
   }
 
-  remember(object) {
-    this.seen.set(object, this.seen.size);
+  // Every object gets the next id when first written, as V8 numbers them; a repeat is written as
+  // a reference to it. Only repeats need ids, so objects go in a Set, one operation each (a
+  // repeat leaves its size unchanged), and ids come from the Set's order when a repeat needs one.
+  reference(object) {
+    let ids = this.ids;
+    if (ids === undefined) {
+      ids = this.ids = new MapCtor();
+      this.order = setValues(this.seen);
+    }
+    let id = ids.get(object);
+    while (id === undefined) {
+      // The iterator goes on over objects added since it was made.
+      const next = setIteratorNext(this.order).value;
+      ids.set(next, ids.size);
+      if (next === object) {
+        id = ids.size - 1;
+      }
+    }
+    this.tag(TAG.OBJECT_REFERENCE);
+    this.varint(id);
   }
 
+  // Arrays and plain objects, the common kinds, are told here with the fewest checks; the rest
+  // in `otherObject`.
   object(object) {
-    const id = this.seen.get(object);
-    if (id !== undefined) {
-      this.tag(TAG.OBJECT_REFERENCE);
-      this.varint(id);
+    // A view's id comes after its buffer's (see arrayBufferView).
+    if (isView(object)) {
+      if (!this.seen.has(object)) {
+        this.arrayBufferView(object);
+      } else {
+        this.reference(object);
+      }
+      return;
+    }
+    const seen = this.seen;
+    const size = seen.size;
+    seen.add(object);
+    if (seen.size === size) {
+      this.reference(object);
       return;
     }
     if (isProxy(object)) {
       throw uncloneable(object);
     }
-    if (isView(object)) {
-      const name = typedArrayName(object);
-      if (name !== undefined) {
-        this.arrayBufferView(object, VIEW_TAGS[name], typedArrayOffset(object), typedArrayLength(object), typedArrayBuffer(object));
-      } else {
-        this.arrayBufferView(object, DATA_VIEW_TAG, dataViewOffset(object), dataViewLength(object), dataViewBuffer(object));
-      }
-      return;
-    }
     if (isArray(object)) {
-      this.remember(object);
       this.array(object);
       return;
     }
-    // Plain objects are told by their prototype (see the README on what that implies).
+    // Plain objects are told by their prototype (see the README on what that implies). Arguments
+    // objects have that prototype too: only objects with their property go to the native check
+    // (`in` runs no code on an ordinary object).
     const prototype = getPrototypeOf(object);
-    if ((prototype === ObjectPrototype && !isArgumentsObject(object)) || (prototype === null && !isModuleNamespaceObject(object))) {
-      this.remember(object);
+    if (prototype === ObjectPrototype && this.plainForIn && !('callee' in object) && object !== this.lib) {
+      this.plainObject(object);
+    } else {
+      this.otherObject(object, prototype);
+    }
+  }
+
+  otherObject(object, prototype) {
+    // Module namespaces have a null prototype; only objects with their @@toStringTag go to the
+    // native check.
+    if (prototype === ObjectPrototype ? !isArgumentsObject(object)
+      : prototype === null && !(SymbolToStringTag in object && isModuleNamespaceObject(object))) {
       if (object === this.lib) {
         this.hostObject(object);
       } else if (prototype === null || this.plainForIn) {
@@ -395,7 +449,6 @@ class Writer {
       }
       return;
     }
-    this.remember(object);
     if (isMap(object)) {
       this.collection(object, mapForEach, TAG.BEGIN_MAP, TAG.END_MAP, true);
     } else if (isSet(object)) {
@@ -461,13 +514,13 @@ class Writer {
     const keys = objectKeys(array);
     // Indices come first in ascending order: the first `length` keys are the indices up to the
     // length exactly when the last of them is.
-    if (keys.length >= length && (length === 0 || keys[length - 1] === StringCtor(length - 1))) {
+    if (keys.length >= length && (length === 0 || sameValue(keys[length - 1], StringCtor(length - 1)))) {
       this.tag(TAG.BEGIN_DENSE_ARRAY);
       this.varint(length);
       for (let i = 0; i < length; i++) {
         this.value(array[i]);
       }
-      this.properties(array, keys.length === length ? [] : keys.slice(length), undefined, TAG.END_DENSE_ARRAY, length);
+      this.properties(array, keys.length === length ? NO_KEYS : keys.slice(length), undefined, TAG.END_DENSE_ARRAY, length);
     } else {
       this.properties(array, keys, TAG.BEGIN_SPARSE_ARRAY, TAG.END_SPARSE_ARRAY, length);
     }
@@ -572,9 +625,14 @@ class Writer {
   }
 
   // A view comes after its buffer, which gets the id before the view's (as V8 numbers them).
-  arrayBufferView(view, viewTag, byteOffset, byteLength, buffer) {
+  arrayBufferView(view) {
+    const name = typedArrayName(view);
+    const viewTag = name !== undefined ? VIEW_TAGS[name] : DATA_VIEW_TAG;
+    const byteOffset = name !== undefined ? typedArrayOffset(view) : dataViewOffset(view);
+    const byteLength = name !== undefined ? typedArrayLength(view) : dataViewLength(view);
+    const buffer = name !== undefined ? typedArrayBuffer(view) : dataViewBuffer(view);
     this.object(buffer);
-    this.remember(view);
+    this.seen.add(view);
     const resizable = isArrayBuffer(buffer) && bufferResizable !== undefined && bufferResizable(buffer);
     this.tag(TAG.ARRAY_BUFFER_VIEW);
     this.varint(viewTag);

@@ -364,6 +364,33 @@ test('shared references, null prototypes, class instances and a "__proto__" key 
   isolate.dispose();
 });
 
+test('repeats of many earlier objects, of views and of their buffers, keep their identity; a "callee" key or a @@toStringTag does not make an object special', () => {
+  const { isolate, context } = setup();
+  const records = Array.from({ length: 300 }, (_, i) => ({ i, tags: [i] }));
+  const buffer = new ArrayBuffer(8);
+  const view = new Uint8Array(buffer, 2, 4);
+  const tagged = Object.assign(Object.create(null), { [Symbol.toStringTag]: 'Module', k: 1 });
+  const value = { records, again: records.slice().reverse(), tags: records.map((record) => record.tags), view, buffer, views: [view, view], callee: { callee: 1 }, tagged };
+  const check = (copied, where) => {
+    assert.equal(copied.records.length, 300, where);
+    for (let i = 0; i < 300; i++) {
+      assert.equal(copied.again[299 - i], copied.records[i], where);
+      assert.equal(copied.tags[i], copied.records[i].tags, where);
+      assert.deepEqual(copied.records[i], { i, tags: [i] }, where);
+    }
+    assert.equal(copied.view.buffer, copied.buffer, where);
+    assert.equal(copied.views[0], copied.view, where);
+    assert.equal(copied.views[1], copied.view, where);
+    assert.deepEqual([copied.view.byteOffset, copied.view.length], [2, 4], where);
+    assert.deepEqual(copied.callee, { callee: 1 }, where);
+    assert.deepEqual({ ...copied.tagged }, { k: 1 }, where);
+  };
+  check(new ivm.ExternalCopy(value).copy(), 'host to host');
+  context.global.setSync('value', new ivm.ExternalCopy(value).copyInto());
+  check(context.evalSync('value', { copy: true }), 'host to isolate to host');
+  isolate.dispose();
+});
+
 test('a SharedArrayBuffer nested in a copied value reaches Node as the same memory', () => {
   const { isolate, context } = setup();
   const shared = new SharedArrayBuffer(8);
