@@ -148,5 +148,5 @@ function transferBits(options) {
 
 // ScriptOrigin: `filename`, `lineOffset`, `columnOffset`.
 function origin(options) {
-  return [stringOption(options, 'filename'), int32Option(options, 'lineOffset', 0), int32Option(options, 'columnOffset', 0)];
+  return { filename: stringOption(options, 'filename'), lineOffset: int32Option(options, 'lineOffset', 0), columnOffset: int32Option(options, 'columnOffset', 0) };
 }

@@ -12,7 +12,7 @@ const INTERNAL = Symbol('internal');
 // --- Classes ----------------------------------------------------------------------------------
 
 // For each class, a function making an instance without public initialization.
-const instantiators = new Map();
+const instantiators = new MapCtor();
 
 // Defines a class the way isolated-vm's native classes behave: the constructor must be called
 // with `new` (or cannot be called at all), prototypes are frozen, and so are instances, except
@@ -71,14 +71,16 @@ function defineClass(name, construct, members, statics, extensible = false) {
 
 // CachedDataOptions: `cachedData` (checked by the binding) and `produceCachedData`.
 function cacheOptions(options) {
-  return [option(options, 'cachedData'), boolOption(options, 'produceCachedData', false)];
+  return { cachedData: option(options, 'cachedData'), produceCachedData: boolOption(options, 'produceCachedData', false) };
 }
 
 function compileScript(isolate, mode, name, args) {
   checkCount(name, args, 1);
   const code = checkString(name, 1, args[0]);
   const options = optionalObject(name, 2, args[1]);
-  return binding.isolateCompileScript(isolate, mode, code, ...origin(options), ...cacheOptions(options));
+  const at = origin(options);
+  const cache = cacheOptions(options);
+  return binding.isolateCompileScript(isolate, mode, code, at.filename, at.lineOffset, at.columnOffset, cache.cachedData, cache.produceCachedData);
 }
 
 function compileModule(isolate, mode, name, args) {
@@ -86,7 +88,9 @@ function compileModule(isolate, mode, name, args) {
   const code = checkString(name, 1, args[0]);
   const options = optionalObject(name, 2, args[1]);
   const meta = functionOption(options, 'meta');
-  const compiled = binding.isolateCompileModule(isolate, mode, code, ...origin(options), ...cacheOptions(options), meta);
+  const at = origin(options);
+  const cache = cacheOptions(options);
+  const compiled = binding.isolateCompileModule(isolate, mode, code, at.filename, at.lineOffset, at.columnOffset, cache.cachedData, cache.produceCachedData, meta);
   if (mode === SYNC) {
     moduleId(compiled);
     return compiled;
@@ -152,11 +156,17 @@ function createSnapshot(args) {
   const warmup = args[1] === undefined || args[1] === null ? undefined : checkString('createSnapshot', 2, args[1]);
   const options = optionalObject('createSnapshot', 3, args[2]);
   const flat = [];
-  for (const script of scripts) {
+  for (let i = 0; i < scripts.length; i++) {
+    const script = scripts[i];
     if (script === null || typeof script !== 'object' || typeof script.code !== 'string') {
       throw new TypeErrorCtor('`code` property is required');
     }
-    flat.push(script.code, ...origin(script));
+    const code = script.code;
+    const at = origin(script);
+    flat[flat.length] = code;
+    flat[flat.length] = at.filename;
+    flat[flat.length] = at.lineOffset;
+    flat[flat.length] = at.columnOffset;
   }
   const timeout = int32Option(options, 'timeout', 5000);
   const memoryLimit = numberOption(options, 'memoryLimit', 128);
@@ -172,11 +182,13 @@ async function stopCpuProfiler(isolate, title) {
   if (stopped.length === 0) {
     return [];
   }
-  const [threadId, response] = stopped;
-  const profile = JSON.parse(response).result.profile;
+  const threadId = stopped[0];
+  const profile = parseJson(stopped[1]).result.profile;
   // The documented CpuProfile has numeric script ids (the protocol's are strings).
-  for (const node of profile.nodes) {
-    node.callFrame.scriptId = Number(node.callFrame.scriptId);
+  const nodes = profile.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const callFrame = nodes[i].callFrame;
+    callFrame.scriptId = toNumber(callFrame.scriptId);
   }
   return [{ threadId, profile }];
 }
@@ -199,13 +211,13 @@ function createInspectorSession(isolate) {
     }
   };
   const session = binding.isolateCreateInspectorSession(isolate, deliver);
-  sessionHandlers.set(session, handlers);
+  weakMapSet(sessionHandlers, session, handlers);
   return session;
 }
 
 function sessionHandler(session, key) {
   binding.sessionCheck(session);
-  return sessionHandlers.get(session)[key];
+  return weakMapGet(sessionHandlers, session)[key];
 }
 
 function setSessionHandler(session, key, value) {
@@ -213,7 +225,7 @@ function setSessionHandler(session, key, value) {
   if (typeof value !== 'function') {
     throw new TypeErrorCtor(`\`${key}\` must be a function`);
   }
-  sessionHandlers.get(session)[key] = value;
+  weakMapGet(sessionHandlers, session)[key] = value;
 }
 
 const Session = defineClass('Session', undefined, {
@@ -237,7 +249,9 @@ function evaluate(context, mode, name, args) {
   checkCount(name, args, 1);
   const code = checkString(name, 1, args[0]);
   const options = optionalObject(name, 2, args[1]);
-  return binding.contextEval(context, mode, code, timeoutOption(options), ...origin(options), transferBits(options));
+  const timeout = timeoutOption(options);
+  const at = origin(options);
+  return binding.contextEval(context, mode, code, timeout, at.filename, at.lineOffset, at.columnOffset, transferBits(options));
 }
 
 function evaluateClosure(context, mode, name, args) {
@@ -247,16 +261,18 @@ function evaluateClosure(context, mode, name, args) {
   const options = optionalObject(name, 3, args[2]);
   const argumentsBits = transferBits(objectOption(options, 'arguments'));
   const resultBits = transferBits(objectOption(options, 'result'));
-  return binding.contextEvalClosure(context, mode, code, closureArguments, timeoutOption(options), ...origin(options), argumentsBits, resultBits);
+  const timeout = timeoutOption(options);
+  const at = origin(options);
+  return binding.contextEvalClosure(context, mode, code, closureArguments, timeout, at.filename, at.lineOffset, at.columnOffset, argumentsBits, resultBits);
 }
 
 const Context = defineClass('Context', undefined, {
   get global() {
-    let global = globals.get(this);
+    let global = weakMapGet(globals, this);
     if (global === undefined) {
       global = binding.contextGlobal(this);
       if (global !== undefined) {
-        globals.set(this, global);
+        weakMapSet(globals, this, global);
       }
     }
     return global;
@@ -269,9 +285,9 @@ const Context = defineClass('Context', undefined, {
   evalClosureSync(code, args, options) { return evaluateClosure(this, SYNC, 'evalClosureSync', arguments); },
   release() {
     const released = binding.contextRelease(this);
-    const global = globals.get(this);
+    const global = weakMapGet(globals, this);
     if (released && global !== undefined) {
-      globals.delete(this);
+      weakMapDelete(globals, this);
       binding.referenceRelease(global);
     }
     return released;

@@ -26,9 +26,9 @@ function resolverError(error, specifier, referrer) {
       const named = message + resolving(specifier, referrer);
       const stack = error.stack;
       error.message = named;
-      const at = typeof stack === 'string' ? stack.indexOf(message) : -1;
+      const at = typeof stack === 'string' ? stringIndexOf(stack, message) : -1;
       if (at !== -1) {
-        error.stack = stack.slice(0, at) + named + stack.slice(at + message.length);
+        error.stack = stringSlice(stack, 0, at) + named + stringSlice(stack, at + message.length);
       }
     } catch {}
   }
@@ -41,19 +41,15 @@ function resolverError(error, specifier, referrer) {
 const moduleIds = new WeakMapCtor();
 const moduleFacades = new MapCtor();
 function moduleId(module) {
-  let id = moduleIds.get(module);
+  let id = weakMapGet(moduleIds, module);
   if (id === undefined) {
     id = binding.moduleId(module);
-    moduleIds.set(module, id);
-    if (moduleFacades.get(id)?.deref() === undefined) {
-      moduleFacades.set(id, new WeakRefCtor(module));
-      if (moduleFacades.size > 2 * prunedAt) {
-        for (const [key, facade] of moduleFacades) {
-          if (facade.deref() === undefined) {
-            moduleFacades.delete(key);
-          }
-        }
-        prunedAt = moduleFacades.size;
+    weakMapSet(moduleIds, module, id);
+    if (liveFacade(id) === undefined) {
+      mapSet(moduleFacades, id, new WeakRefCtor(module));
+      if (mapSize(moduleFacades) > 2 * prunedAt) {
+        mapForEach(moduleFacades, pruneFacade);
+        prunedAt = mapSize(moduleFacades);
       }
     }
   }
@@ -61,8 +57,19 @@ function moduleId(module) {
 }
 let prunedAt = 64;
 
+function liveFacade(id) {
+  const facade = mapGet(moduleFacades, id);
+  return facade === undefined ? undefined : weakRefDeref(facade);
+}
+
+function pruneFacade(facade, id) {
+  if (weakRefDeref(facade) === undefined) {
+    mapDelete(moduleFacades, id);
+  }
+}
+
 function knownFacade(module) {
-  return moduleFacades.get(moduleId(module))?.deref() ?? module;
+  return liveFacade(moduleId(module)) ?? module;
 }
 
 // A linker for one instantiation. `visit(module)` numbers the module and says whether its
@@ -77,17 +84,17 @@ function newLinker() {
     links,
     visit(module) {
       const id = moduleId(module);
-      if (indices.has(id)) {
+      if (mapHas(indices, id)) {
         return false;
       }
-      indices.set(id, modules.length);
+      mapSet(indices, id, modules.length);
       modules[modules.length] = module;
       return !binding.moduleIsInstantiated(module);
     },
     add(referrer, specifier, dependency) {
-      links[links.length] = indices.get(moduleId(referrer));
+      links[links.length] = mapGet(indices, moduleId(referrer));
       links[links.length] = specifier;
-      links[links.length] = indices.get(moduleId(dependency));
+      links[links.length] = mapGet(indices, moduleId(dependency));
     },
   };
 }
@@ -147,25 +154,37 @@ function linkSync(root, resolver) {
 }
 
 // Resolves the dependencies of a graph concurrently. Every branch settles before the result
-// does, so nothing is still resolving once linking has failed.
+// does, so nothing is still resolving once linking has failed; then the failure of the first
+// failed branch, in source order, is thrown. A branch never rejects (no rejection is ever left
+// unhandled while others settle): it keeps its failure in `failures`, wrapped (anything may be
+// thrown, `undefined` too).
 async function linkAsync(root, resolver) {
   const linker = newLinker();
   const link = async (module) => {
+    const specifiers = binding.moduleDependencySpecifiers(module);
     const branches = [];
-    for (const specifier of binding.moduleDependencySpecifiers(module)) {
-      branches[branches.length] = (async () => {
-        const dependency = await resolveAsync(resolver, specifier, module);
-        const fresh = linker.visit(dependency);
-        linker.add(module, specifier, dependency);
-        if (fresh) {
-          await link(dependency);
+    const failures = [];
+    for (let i = 0; i < specifiers.length; i++) {
+      const specifier = specifiers[i];
+      branches[i] = (async () => {
+        try {
+          const dependency = await resolveAsync(resolver, specifier, module);
+          const fresh = linker.visit(dependency);
+          linker.add(module, specifier, dependency);
+          if (fresh) {
+            await link(dependency);
+          }
+        } catch (error) {
+          failures[i] = { error };
         }
       })();
     }
-    const outcomes = await PromiseCtor.allSettled(branches);
-    for (const outcome of outcomes) {
-      if (outcome.status === 'rejected') {
-        throw outcome.reason;
+    for (let i = 0; i < branches.length; i++) {
+      await branches[i];
+    }
+    for (let i = 0; i < branches.length; i++) {
+      if (failures[i] !== undefined) {
+        throw failures[i].error;
       }
     }
   };
@@ -198,7 +217,8 @@ function instantiate(module, mode, name, args) {
   }
   return (async () => {
     const { modules, links } = await linkAsync(module, resolver);
-    return binding.moduleInstantiate(module, ASYNC, context, onImport, modules, links);
+    // Awaited, not returned: the result would be resolved through the promise's `then`.
+    return await binding.moduleInstantiate(module, ASYNC, context, onImport, modules, links);
   })();
 }
 

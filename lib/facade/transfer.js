@@ -85,7 +85,7 @@ const Callback = defineClass('Callback', function (instance, args) {
 
 function copyOptions(name, args) {
   const options = optionalObject(name, 1, args[0]);
-  return [boolOption(options, 'release', false), boolOption(options, 'transferIn', false)];
+  return { release: boolOption(options, 'release', false), transferIn: boolOption(options, 'transferIn', false) };
 }
 
 const ExternalCopy = defineClass('ExternalCopy', function (instance, args) {
@@ -98,8 +98,14 @@ const ExternalCopy = defineClass('ExternalCopy', function (instance, args) {
   }
   binding.externalCopyNew(instance, args[0], transferOut, transferList);
 }, {
-  copy(options) { return binding.externalCopyCopy(this, ...copyOptions('copy', arguments)); },
-  copyInto(options) { return binding.externalCopyCopyInto(this, ...copyOptions('copyInto', arguments)); },
+  copy(options) {
+    const copy = copyOptions('copy', arguments);
+    return binding.externalCopyCopy(this, copy.release, copy.transferIn);
+  },
+  copyInto(options) {
+    const copy = copyOptions('copyInto', arguments);
+    return binding.externalCopyCopyInto(this, copy.release, copy.transferIn);
+  },
   release() { binding.externalCopyRelease(this); },
 }, {
   get totalExternalSize() { return binding.externalCopyTotalSize(); },
