@@ -649,7 +649,7 @@ class Writer {
 }
 
 module.exports = function createSerializer(binding, lib, facadePrototypes) {
-  // isolated-vm objects (with the class prototypes of lib/facade.js, or the module itself) are
+  // isolated-vm objects (with the class prototypes of the facade, or the module itself) are
   // host objects; the binding confirms they are real.
   const isHandle = (object, prototype) => facadePrototypes.has(prototype) && binding.isHandle(object);
 

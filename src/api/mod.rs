@@ -1,4 +1,4 @@
-//! The binding functions the JavaScript facade (lib/facade.js) is built on, shared by Node and
+//! The binding functions the JavaScript facade (lib/facade/) is built on, shared by Node and
 //! by isolate code. One file per public class; each function only reads its arguments, calls
 //! the core in `ops`, and returns the result.
 

@@ -1,9 +1,10 @@
 //! The isolated-vm API inside our isolates.
 //!
-//! Isolate code gets the same classes as Node: lib/facade.js runs in the context over a binding
-//! made of V8 functions with the names of `api::FUNCTIONS`. It is set up the first time a
-//! context needs it (an isolated-vm object or the module itself is passed in) and kept on the
-//! context's global object under private keys, invisible to JavaScript.
+//! Isolate code gets the same classes as Node: the facade (lib/facade/, joined by build.rs) runs
+//! in the context over a binding made of V8 functions with the names of `api::FUNCTIONS`. It is
+//! set up the first time a context needs it (an isolated-vm object or the module itself is
+//! passed in) and kept on the context's global object under private keys, invisible to
+//! JavaScript.
 //!
 //! Instances derive from `binding.Base`, an API constructor whose instances have one internal
 //! field: it holds the native `Handle` (boxed, so that the isolate's garbage collector frees
@@ -19,7 +20,8 @@ use crate::handle::Handle;
 use crate::isolate::{executor, native_box};
 use crate::transfer::{v8conv, Transferable};
 
-const FACADE_SOURCE: &str = include_str!("../../lib/facade.js");
+/// The facade's script, whose value is its `createIsolatedVm` function.
+const FACADE_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/facade.js"));
 /// The script name of the facade inside isolates (its frames are left out of crossing stacks).
 pub const FACADE_NAME: &str = "isolated-vm";
 
@@ -94,15 +96,14 @@ fn lib<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Object>
   v8::Local::<v8::Object>::try_from(lib).map_err(|_| Error::generic("isolated-vm: the facade did not return the module"))
 }
 
-/// `createIsolatedVm` of lib/facade.js, compiled once per isolate.
+/// `createIsolatedVm` of the facade, compiled once per isolate.
 fn facade_factory<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Function>> {
   let core = executor::entered()?;
   let cached = core.locked.lock().facade_script.as_ref().map(|script| v8::Local::new(scope, script));
   let script = match cached {
     Some(script) => script,
     None => {
-      let source = format!("(function () {{ const module = {{}};\n{FACADE_SOURCE}\nreturn module.exports; }})()");
-      let source = v8conv::string_to_v8(scope, &source)?;
+      let source = v8conv::string_to_v8(scope, FACADE_SOURCE)?;
       let name = v8conv::string_to_v8(scope, FACADE_NAME)?;
       let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, -1, None, false, false, false, None);
       let mut source = v8::script_compiler::Source::new(source, Some(&origin));

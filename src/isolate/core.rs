@@ -35,7 +35,7 @@ pub struct LockedState {
   pub compile_context: Option<std::sync::Weak<crate::transfer::Remote<v8::Context>>>,
   /// Promises rejected without a handler during the current task; reported as its error.
   pub unhandled_rejections: Vec<v8::Global<v8::Promise>>,
-  /// lib/facade.js, compiled for the in-isolate API.
+  /// The facade (lib/facade/), compiled for the in-isolate API.
   pub facade_script: Option<v8::Global<v8::UnboundScript>>,
   /// The isolate's ES modules, for V8's module callbacks.
   pub modules: crate::ops::module::ModuleRegistry,

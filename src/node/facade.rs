@@ -1,7 +1,7 @@
 //! Facade objects in Node: the JavaScript instances of isolated-vm's classes, each wrapping a
 //! native `Handle`.
 //!
-//! The facade (lib/facade.js) registers a factory that creates an instance of a class without
+//! The facade (lib/facade/) registers a factory that creates an instance of a class without
 //! running its public constructor; the native side then attaches the handle with `napi_wrap`
 //! and tags the object so that it can be recognized (and not forged) later.
 

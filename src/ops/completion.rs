@@ -44,8 +44,14 @@ impl Completion {
       Target::Isolate { resolver, context, caller } => {
         let core = resolver.core.clone();
         core.post(Box::new(move |input| {
-          if let TaskInput::Run(isolate) = input {
-            settle_in_isolate(isolate, &resolver, &context, result, caller);
+          let TaskInput::Run(isolate) = input else { return };
+          match result {
+            // A promise (the `promise` option) settles this one once it settles itself, as
+            // resolving this one with a promise of the isolate would have, but without going
+            // through that promise's `then`, which isolate code may have replaced. Its
+            // rejection shows no caller frames, as it would not have then.
+            Ok(Transferable::Promise(state)) => state.wait(Completion(Some(Target::Isolate { resolver, context, caller: None }))),
+            result => settle_in_isolate(isolate, &resolver, &context, result, caller),
           }
         }));
       }

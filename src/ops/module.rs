@@ -1,9 +1,9 @@
 //! ES modules: compiling, linking, instantiating, evaluating, `import.meta` and `import()`.
 //!
-//! Linking is driven by the facade (lib/facade.js), in the world of the resolver function: for
-//! each module it claims (`begin_link`), it asks the resolver for each dependency and records the
-//! answer (`resolve`). Instantiating then links V8's modules from those answers, which is all
-//! V8's resolve callback (a plain function) has to look up.
+//! Linking is driven by the facade (lib/facade/linker.js), in the world of the resolver
+//! function: for each module it claims (`begin_link`), it asks the resolver for each dependency
+//! and records the answer (`resolve`). Instantiating then links V8's modules from those
+//! answers, which is all V8's resolve callback (a plain function) has to look up.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -267,7 +267,7 @@ pub fn current_stack_trace<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<v8::L
 }
 
 /// The frames of `trace` as isolated-vm renders them in `stack` ("\n    at ..." each), without
-/// those of the in-isolate API (lib/facade.js), which are of no use to users.
+/// those of the in-isolate API (lib/facade/), which are of no use to users.
 pub fn render_frames(scope: &mut v8::PinScope<'_, '_>, trace: v8::Local<v8::StackTrace>) -> String {
   let facade =
     executor::current().and_then(|core| core.locked.lock().facade_script.as_ref().map(|script| v8::Local::new(scope, script).script_id()));

@@ -1,0 +1,26 @@
+// The module object, and the facade's registration with the binding: the factory by which the
+// binding makes instances of the classes (for results and transferred objects), and in Node the
+// prototypes by which lib/host.js recognizes isolated-vm objects in values it copies. It returns
+// the module: it ends the script.
+
+const ivm = {
+  lib,
+  Isolate,
+  Context,
+  Script,
+  Module,
+  Reference,
+  Callback,
+  ExternalCopy,
+  NativeModule,
+};
+
+// The binding creates instances of these classes (results, transferred objects) through this
+// factory, in the order of its `Kind` enumeration.
+const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto, Module, Session, Lib];
+const makers = classes.map((ctor) => instantiators.get(ctor));
+for (const ctor of classes) {
+  options.prototypes?.add(ctor.prototype);
+}
+binding.setup((kind) => makers[kind](), ivm, options.facadeFile);
+return freeze(ivm);
