@@ -14,7 +14,7 @@
 const uncurryThis = Function.prototype.bind.bind(Function.prototype.call);
 const getterOf = (prototype, key) => uncurryThis(Object.getOwnPropertyDescriptor(prototype, key).get);
 
-const { defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object;
+const { defineProperty, freeze, getPrototypeOf, setPrototypeOf, keys: objectKeys } = Object;
 const isArray = Array.isArray;
 const isInteger = Number.isInteger;
 const toNumber = Number;

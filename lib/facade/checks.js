@@ -1,17 +1,23 @@
 // Argument checks and option readers, with isolated-vm's messages, and the numbers the binding
-// reads: how an operation is run (the mode) and how a value is transferred (option bits).
+// reads: how an operation is run (the mode), how a value is transferred (option bits) and which
+// class an instance is. The binding declares those numbers (src/api/protocol.rs); the facade
+// takes them from it, and refuses to start if the names it uses and the binding's differ.
 
-// Modes.
-const SYNC = 0;
-const ASYNC = 1;
-const IGNORED = 2;
-const SYNC_PROMISE = 3;
+const PROTOCOL = binding.protocol();
 
-// Transfer option bits, as the binding reads them.
-const COPY = 1;
-const EXTERNAL_COPY = 2;
-const REFERENCE = 4;
-const PROMISE = 8;
+// The numbers of `table` by name, once its names are exactly `names`.
+function declared(table, names) {
+  const numbers = PROTOCOL[table];
+  const given = objectKeys(numbers).sort().join(', ');
+  const expected = names.slice().sort().join(', ');
+  if (given !== expected) {
+    throw new ErrorCtor(`isolated-vm: the binding declares the ${table} ${given}, the facade uses ${expected}`);
+  }
+  return numbers;
+}
+
+const { SYNC, ASYNC, IGNORED, SYNC_PROMISE } = declared('modes', ['SYNC', 'ASYNC', 'IGNORED', 'SYNC_PROMISE']);
+const { COPY, EXTERNAL_COPY, REFERENCE, PROMISE } = declared('transfer', ['COPY', 'EXTERNAL_COPY', 'REFERENCE', 'PROMISE']);
 
 // --- Argument checks, with isolated-vm's wording --------------------------------------------
 

@@ -16,10 +16,14 @@ const ivm = {
 };
 
 // The binding creates instances of these classes (results, transferred objects) through this
-// factory, in the order of its `Kind` enumeration.
-const classes = [Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto, Module, Session, Lib];
-const makers = classes.map((ctor) => instantiators.get(ctor));
-for (const ctor of classes) {
+// factory, by the numbers it declares for them (see checks.js).
+const classes = { Isolate, Context, Script, Reference, Dereference, Callback, ExternalCopy, ExternalCopyInto, Module, Session, Lib };
+const classNumbers = declared('classes', objectKeys(classes));
+const makers = [];
+const classNames = objectKeys(classes);
+for (let i = 0; i < classNames.length; i++) {
+  const ctor = classes[classNames[i]];
+  makers[classNumbers[classNames[i]]] = instantiators.get(ctor);
   options.prototypes?.add(ctor.prototype);
 }
 binding.setup((kind) => makers[kind](), ivm, options.facadeFile);
