@@ -198,7 +198,10 @@ mod tests {
       assert_eq!(verdict("--expose-externalize-string", source), "refuse: it would give isolate code V8's internal extensions");
     }
     // Turning a dangerous feature off is harmless.
-    assert_eq!(verdict("--no-allow-natives-syntax", Source::Explicit), "refuse: isolated-vm applies only the V8 flags listed in its README");
+    assert_eq!(
+      verdict("--no-allow-natives-syntax", Source::Explicit),
+      "refuse: isolated-vm applies only the V8 flags listed in its README"
+    );
   }
 
   #[test]
