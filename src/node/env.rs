@@ -89,7 +89,7 @@ impl NodeEnv {
     let node_env = Arc::new(NodeEnv {
       id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
       thread: std::thread::current().id(),
-      raw: RawEnv(env.0),
+      raw: RawEnv(env.raw()),
       inbox: Mutex::new(Inbox { jobs: VecDeque::new(), signaled: false }),
       tsfn: Tsfn(tsfn),
       alive: AtomicBool::new(true),
@@ -116,7 +116,8 @@ impl NodeEnv {
 
   /// The Node-API environment, when called on its thread while it is alive.
   pub fn napi(&self) -> Option<Napi> {
-    (self.is_current_thread() && self.is_alive()).then_some(Napi(self.raw.0))
+    // SAFETY: Node handed us this environment (`register`), and it is alive on this thread.
+    (self.is_current_thread() && self.is_alive()).then(|| unsafe { Napi::from_raw(self.raw.0) })
   }
 
   pub fn is_alive(&self) -> bool {
@@ -201,9 +202,9 @@ impl NodeEnv {
       self.loop_held.store(want, Ordering::Relaxed);
       unsafe {
         if want {
-          sys::napi_ref_threadsafe_function(env.0, self.tsfn.0);
+          sys::napi_ref_threadsafe_function(env.raw(), self.tsfn.0);
         } else {
-          sys::napi_unref_threadsafe_function(env.0, self.tsfn.0);
+          sys::napi_unref_threadsafe_function(env.raw(), self.tsfn.0);
         }
       }
     }
@@ -234,8 +235,10 @@ unsafe extern "C" fn drain_inbox(env: sys::napi_env, _js: sys::napi_value, _cont
     return;
   }
   if let Some(node_env) = NodeEnv::current() {
+    // SAFETY: Node calls a thread-safe function's callback on its environment's thread, with it.
+    let napi = unsafe { Napi::from_raw(env) };
     let _ = crate::error::catch_panic(|| {
-      node_env.drain(Napi(env));
+      node_env.drain(napi);
       Ok(())
     });
   }
