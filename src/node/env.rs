@@ -120,6 +120,11 @@ impl NodeEnv {
     (self.is_current_thread() && self.is_alive()).then(|| unsafe { Napi::from_raw(self.raw.0) })
   }
 
+  /// Whether `napi` is this environment, alive (so that its values can be used with it).
+  pub fn is(&self, napi: Napi) -> bool {
+    napi.raw() == self.raw.0 && self.is_alive()
+  }
+
   pub fn is_alive(&self) -> bool {
     self.alive.load(Ordering::Acquire)
   }
@@ -198,8 +203,10 @@ impl NodeEnv {
 
   fn update_loop_hold(&self, env: Napi) {
     let want = self.pending.load(Ordering::SeqCst) > 0;
-    if want != self.loop_held.load(Ordering::Relaxed) && self.is_alive() {
+    if want != self.loop_held.load(Ordering::Relaxed) && self.is(env) {
       self.loop_held.store(want, Ordering::Relaxed);
+      // SAFETY: `env` is this environment, alive (so the function is not released yet), and a
+      // `Napi` is only used on its own thread.
       unsafe {
         if want {
           sys::napi_ref_threadsafe_function(env.raw(), self.tsfn.0);
