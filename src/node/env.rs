@@ -33,11 +33,17 @@ struct Inbox {
 
 struct Tsfn(sys::napi_threadsafe_function);
 
-/// The raw environment pointer; only used on the environment's own thread (see `NodeEnv::napi`).
+/// The raw environment pointer; only made a `Napi` on the environment's own thread (see
+/// `NodeEnv::napi`), elsewhere only compared.
 struct RawEnv(sys::napi_env);
+// SAFETY: the pointer is only dereferenced (by Node-API) on the environment's thread.
 unsafe impl Send for RawEnv {}
+// SAFETY: as for `Send`.
 unsafe impl Sync for RawEnv {}
+// SAFETY: Node-API lets any thread call (and release) a thread-safe function; only `ref` and
+// `unref`, which take the environment, are used on its thread.
 unsafe impl Send for Tsfn {}
+// SAFETY: as for `Send`.
 unsafe impl Sync for Tsfn {}
 
 pub struct NodeEnv {
@@ -139,14 +145,16 @@ impl NodeEnv {
       return;
     }
     inbox.jobs.push_back(job);
-    let wake = !inbox.signaled;
-    inbox.signaled = true;
+    if !inbox.signaled {
+      inbox.signaled = true;
+      // SAFETY: any thread may call the thread-safe function until it is released, which
+      // `on_cleanup` does after clearing `alive` and then taking the inbox lock: called under
+      // that lock with `alive` still set, it is not released yet.
+      unsafe { sys::napi_call_threadsafe_function(self.tsfn.0, null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking) };
+    }
     drop(inbox);
     if self.serving_waiters.load(Ordering::SeqCst) > 0 {
       let _ = self.nudge.0.try_send(());
-    }
-    if wake {
-      unsafe { sys::napi_call_threadsafe_function(self.tsfn.0, null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking) };
     }
   }
 
@@ -252,6 +260,7 @@ unsafe extern "C" fn drain_inbox(env: sys::napi_env, _js: sys::napi_value, _cont
 }
 
 unsafe extern "C" fn on_cleanup(data: *mut c_void) {
+  // SAFETY: `register` made `data` with `Arc::into_raw` for this hook, which Node calls once.
   let node_env = unsafe { Arc::from_raw(data as *const NodeEnv) };
   let _ = crate::error::catch_panic(|| {
     node_env.alive.store(false, Ordering::Release);
@@ -261,6 +270,8 @@ unsafe extern "C" fn on_cleanup(data: *mut c_void) {
     }
     *node_env.state.lock() = EnvState::default();
     crate::isolate::registry::dispose_owned_by(Some(node_env.id));
+    // SAFETY: the function is released once, here; `post` no longer calls it (`alive` is clear,
+    // and the inbox lock was taken since).
     unsafe { sys::napi_release_threadsafe_function(node_env.tsfn.0, sys::ThreadsafeFunctionReleaseMode::abort) };
     CURRENT.with(|current| current.borrow_mut().take());
     Ok(())
