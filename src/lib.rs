@@ -9,6 +9,10 @@
 //! - `node`: the Node side (environments, Node-API conversions, module initialization).
 //! - `inner`: the API inside isolates.
 //! - `inspector`: the V8 inspector (DevTools sessions, the CPU profiler).
+//!
+//! Every `unsafe` block and impl says why it is sound in a `// SAFETY:` comment (clippy checks).
+
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod api;
 mod error;

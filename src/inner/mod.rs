@@ -147,6 +147,8 @@ fn call_binding<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallback
   let function = v8::Local::<v8::External>::try_from(args.data()).map(|data| data.value());
   let mut call = front::V8Call::new(scope, &args);
   let result = catch_panic(|| {
+    // SAFETY: this callback only serves the functions `binding` made, whose data is an External
+    // of a `BindingFn` (JavaScript cannot change a function's data).
     let function: BindingFn = unsafe { std::mem::transmute(function.map_err(|_| crate::handle::illegal())?) };
     function(&mut call)
   });

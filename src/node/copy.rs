@@ -111,6 +111,7 @@ fn take_external(napi: Napi, buffer: Value) -> Result<Option<Bytes>> {
 
 fn copied_bytes(napi: Napi, buffer: Value) -> Result<Bytes> {
   let (data, len) = arraybuffer_info(napi, buffer)?;
+  // SAFETY: the buffer's `len` bytes, copied at once (no JavaScript runs meanwhile).
   let slice = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(data, len) } };
   Ok(Bytes::copy_of(slice))
 }
@@ -170,6 +171,7 @@ pub fn copy_from_napi(napi: Napi, value: Value, transfer_out: bool, transfer_lis
     }
     _ => {
       let (data, len) = typedarray_data(napi, element(napi, parts, 1)?)?;
+      // SAFETY: lib/clone.js gives a Uint8Array, so `len` elements are `len` bytes, copied at once.
       let bytes = if len == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(data, len) }.to_vec() };
       let handles_array = element(napi, parts, 2)?;
       let mut handles = Vec::new();
@@ -219,6 +221,7 @@ pub fn copy_to_napi(napi: Napi, bytes: &Bytes) -> Result<Value> {
   let mut buffer = null_mut();
   call!(napi, napi_create_arraybuffer(bytes.len(), &mut data, &mut buffer))?;
   if bytes.len() > 0 {
+    // SAFETY: Node-API made `data` a new buffer of `bytes.len()` bytes, distinct from `bytes`.
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_slice().as_ptr(), data as *mut u8, bytes.len()) };
   }
   Ok(buffer)

@@ -39,7 +39,8 @@ enum Held {
 // SAFETY: the raw reference is only used with its own environment, on that environment's
 // thread: `get` checks it (in release builds too), and `drop` deletes it in a posted job.
 unsafe impl Send for NodeRef {}
-// SAFETY: as for `Send`; `&NodeRef` gives access to nothing else.
+// SAFETY: as for `Send`: shared access reaches the reference only through `get`, which checks;
+// the other fields are `Sync`.
 unsafe impl Sync for NodeRef {}
 
 impl NodeRef {

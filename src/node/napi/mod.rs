@@ -304,7 +304,6 @@ impl Napi {
     // SAFETY: as documented, the innermost open scope of this live environment.
     unsafe { sys::napi_close_handle_scope(self.0, scope) };
   }
-
 }
 
 /// Converts an error to a JavaScript value and throws it, unless one is already pending.
