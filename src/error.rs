@@ -169,6 +169,7 @@ pub mod msg {
     "An object was thrown from supplied code within isolated-vm, but that object was not an instance of `Error`.";
   pub const ILLEGAL_INVOCATION: &str = "Illegal invocation";
   pub const ENVIRONMENT_GONE: &str = "The Node.js environment that owns this value has shut down";
+  pub const FOREIGN_NODE_VALUE: &str = "isolated-vm internal error: a Node.js value was used outside its environment";
 }
 
 /// Runs `f`, turning a Rust panic into a JavaScript error so that it never unwinds into V8 or

@@ -9,6 +9,10 @@
 //! - `node`: the Node side (environments, Node-API conversions, module initialization).
 //! - `inner`: the API inside isolates.
 //! - `inspector`: the V8 inspector (DevTools sessions, the CPU profiler).
+//!
+//! Every `unsafe` block and impl says why it is sound in a `// SAFETY:` comment (clippy checks).
+
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod api;
 mod error;
@@ -26,7 +30,8 @@ use napi::JsValue;
 
 #[napi_derive::napi(module_exports)]
 pub fn init(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
-  let napi_env = node::napi::Napi(env.raw());
+  // SAFETY: napi-rs calls module initialization on the loading thread, with its environment.
+  let napi_env = unsafe { node::napi::Napi::from_raw(env.raw()) };
   node::binding::init(napi_env, exports.raw()).map_err(|error| {
     let message = match error {
       error::Error::Thrown(error::Thrown::Error(data)) => data.message,

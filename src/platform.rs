@@ -39,6 +39,8 @@ pub fn pump_foreground_tasks(isolate: &v8::Isolate) {
   }
 }
 
+// SAFETY: the declaration is V8's `void SetFatalFunction(void (*)(const char*, int, const
+// char*))`, under its mangled name.
 unsafe extern "C" {
   /// `v8::base::SetFatalFunction`: V8 calls the function on a fatal error before aborting, and
   /// does not abort if it never returns. Not bound by the v8 crate; part of its V8 library.

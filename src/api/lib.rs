@@ -19,6 +19,7 @@ static HRTIME_OFFSET_NS: AtomicI64 = AtomicI64::new(0);
 
 fn monotonic_ns() -> Result<i64> {
   let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+  // SAFETY: a valid clock id and a pointer to a local `timespec`.
   if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) } != 0 {
     return Err(Error::generic("The monotonic clock is not available"));
   }

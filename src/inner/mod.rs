@@ -37,7 +37,10 @@ pub fn facade_handle(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Valu
     return Ok(lib_handle(scope, object));
   }
   let holder = object.get_internal_field(scope, 0).and_then(|field| v8::Local::<v8::Value>::try_from(field).ok());
-  Ok(holder.and_then(|holder| v8::Local::<v8::ArrayBuffer>::try_from(holder).ok()).and_then(native_box::get::<Arc<Handle>>))
+  let holder = holder.and_then(|holder| v8::Local::<v8::ArrayBuffer>::try_from(holder).ok());
+  // SAFETY: only `bind` puts an ArrayBuffer in an internal field, one made by `native_box::wrap`
+  // (JavaScript cannot set internal fields, and V8's own objects keep none there).
+  Ok(holder.and_then(|holder| unsafe { native_box::get::<Arc<Handle>>(holder) }))
 }
 
 /// Attaches `handle` to a facade object of the current isolate.
@@ -145,6 +148,8 @@ fn call_binding<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallback
   let function = v8::Local::<v8::External>::try_from(args.data()).map(|data| data.value());
   let mut call = front::V8Call::new(scope, &args);
   let result = catch_panic(|| {
+    // SAFETY: this callback only serves the functions `binding` made, whose data is an External
+    // of a `BindingFn` (JavaScript cannot change a function's data).
     let function: BindingFn = unsafe { std::mem::transmute(function.map_err(|_| crate::handle::illegal())?) };
     function(&mut call)
   });
@@ -177,5 +182,7 @@ fn setup<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
 fn lib_handle(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>) -> Option<Arc<Handle>> {
   let key = private(scope, "isolated-vm:lib-handle");
   let holder = object.get_private(scope, key)?;
-  v8::Local::<v8::ArrayBuffer>::try_from(holder).ok().and_then(native_box::get::<Arc<Handle>>)
+  // SAFETY: only `setup` sets this private property (JavaScript cannot reach private symbols),
+  // to a buffer made by `native_box::wrap`.
+  v8::Local::<v8::ArrayBuffer>::try_from(holder).ok().and_then(|holder| unsafe { native_box::get::<Arc<Handle>>(holder) })
 }

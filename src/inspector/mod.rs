@@ -120,6 +120,9 @@ pub struct State {
 /// The inspector state as the isolate core keeps it. Only used with the isolate locked, which
 /// serializes the threads that touch it.
 pub struct InspectorCell(Rc<State>);
+// SAFETY: the `Rc`, its clones and what they reach are only used with the isolate locked,
+// which serializes the threads that touch them; the cell itself is dropped under that lock
+// (`registry::Reaped`).
 unsafe impl Send for InspectorCell {}
 
 struct Client {
@@ -154,6 +157,7 @@ impl V8InspectorClientImpl for Client {
     // slot, and the Global's slot stays valid while the inspector state (which outlives this
     // call: the isolate core holds it) keeps the Global.
     let context: &v8::Context = unsafe { v8::Handle::get_unchecked(context.as_ref()?) };
+    // SAFETY: as above; `&Context` and `Local<Context>` are both the handle slot's address.
     Some(unsafe { std::mem::transmute::<&v8::Context, v8::Local<'_, v8::Context>>(context) })
   }
 }
@@ -284,6 +288,7 @@ pub fn send(core: &Arc<IsolateCore>, message: Message) {
   let _ = core.inspector_shared.inbox.0.send(message);
   let data = Box::into_raw(Box::new(Arc::downgrade(core)));
   if !core.handle.request_interrupt(on_interrupt, data.cast()) {
+    // SAFETY: the interrupt was not queued, so `on_interrupt` will not take the box back.
     drop(unsafe { Box::from_raw(data) });
   }
   core.post(Box::new(|input| {
@@ -298,6 +303,7 @@ pub fn send(core: &Arc<IsolateCore>, message: Message) {
 }
 
 unsafe extern "C" fn on_interrupt(_isolate: v8::UnsafeRawIsolatePtr, data: *mut std::ffi::c_void) {
+  // SAFETY: `send` leaked this box for the interrupt, which V8 runs once.
   let core = unsafe { Box::from_raw(data.cast::<std::sync::Weak<IsolateCore>>()) };
   let _ = crate::error::catch_panic(|| {
     if let Some(state) = core.upgrade().and_then(|core| existing(&core)) {

@@ -48,6 +48,7 @@ struct ThreadClock {
 thread_local! {
   static THREAD_CLOCK: ThreadClock = {
     let mut id: libc::clockid_t = libc::CLOCK_THREAD_CPUTIME_ID;
+    // SAFETY: this thread's own id and a pointer to a local.
     unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) };
     ThreadClock { id, last: Cell::new(None) }
   };
@@ -55,6 +56,7 @@ thread_local! {
 
 fn read(clock: libc::clockid_t) -> u64 {
   let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+  // SAFETY: a pointer to a local `timespec`; an invalid clock id only fails (leaving it zero).
   unsafe { libc::clock_gettime(clock, &mut ts) };
   ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }

@@ -114,6 +114,10 @@ impl IsolateCore {
     isolate.set_host_initialize_import_meta_object_callback(crate::ops::module::initialize_import_meta);
     isolate.set_oom_error_handler(crate::ops::catastrophe::out_of_memory);
     let handle = isolate.thread_safe_handle();
+    // SAFETY: what hangs off the isolate is `Send`: its callbacks are plain functions, their data
+    // the `MemoryLimit` (`Send + Sync`, kept alive by the allocator); it has no slots or embedder
+    // data, and the inspector attached later is only used under the lock (`InspectorCell`). No
+    // `Global::open` reference exists yet, and the isolate is still on this thread.
     let shared = unsafe { isolate.try_into_shared() }.map_err(|_| Error::generic("Failed to create isolate"))?;
     let core = Arc::new(IsolateCore {
       id: NEXT_ID.fetch_add(1, Ordering::Relaxed),

@@ -57,6 +57,8 @@ pub fn is_current(core: &IsolateCore) -> bool {
 pub fn with_isolate<R>(core: &Arc<IsolateCore>, f: impl FnOnce(&mut v8::Isolate) -> R) -> Result<R> {
   let top = FRAMES.with(|frames| frames.borrow().last().filter(|f| f.locked && f.core.id == core.id).map(|f| f.raw));
   if let Some(raw) = top {
+    // SAFETY: the top frame holds this isolate's lock on this thread (and keeps it alive) for
+    // longer than this call.
     let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(raw) };
     // Re-entered from a host call of this isolate (whose time is not the isolate's): this run is.
     return Ok(core.clock.resume_cpu(|| f(&mut isolate)));
@@ -69,6 +71,7 @@ fn enter<R>(core: &Arc<IsolateCore>, shared: Arc<v8::SharedIsolate>, f: impl FnO
   core.sync_waiters.fetch_add(1, Ordering::SeqCst);
   let locker = shared.lock();
   core.sync_waiters.fetch_sub(1, Ordering::SeqCst);
+  // SAFETY: only reads the pointer, used while the locker holds the isolate (see `Frame`).
   let raw = unsafe { locker.as_raw_isolate_ptr() };
   // SAFETY: the locker borrows `shared`, which the frame keeps alive until the locker is dropped
   // (see `Exit`), so extending the borrow to 'static never outlives the isolate.
@@ -77,6 +80,8 @@ fn enter<R>(core: &Arc<IsolateCore>, shared: Arc<v8::SharedIsolate>, f: impl FnO
   FRAMES.with(|frames| frames.borrow_mut().push(Frame { core: core.clone(), raw, locker, _shared: shared, locked: true }));
   core.clock.start();
   let _exit = Exit;
+  // SAFETY: the locker just taken holds the isolate on this thread until `_exit` pops the frame,
+  // after `f` is done with it.
   let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(raw) };
   f(&mut isolate)
 }
@@ -90,8 +95,10 @@ impl Drop for Exit {
     if let Some(frame) = frame {
       frame.core.clock.stop();
       if frame.core.foreground_tasks_due() {
+        // SAFETY: the frame's locker, dropped just below, still holds the isolate.
         crate::platform::pump_foreground_tasks(unsafe { &v8::Isolate::from_raw_isolate_ptr(frame.raw) });
       }
+      // SAFETY: `enter` boxed the locker for this frame, which owned it and is popped now.
       drop(unsafe { Box::from_raw(frame.locker) });
       drop(frame);
     }

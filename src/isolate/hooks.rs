@@ -29,6 +29,8 @@ pub fn allow_code_generation<'s>(
 pub unsafe extern "C" fn promise_reject(message: v8::PromiseRejectMessage) {
   let _ = crate::error::catch_panic(|| {
     let Some(core) = executor::current() else { return Ok(()) };
+    // SAFETY: V8 calls the promise reject callback from running code, on the isolate's thread
+    // inside its scopes.
     v8::callback_scope!(unsafe scope, &message);
     let promise = message.get_promise();
     match message.get_event() {

@@ -194,6 +194,7 @@ impl MemoryLimit {
     // `calloc`/`malloc` never return null for a zero-sized request on glibc, but V8 is fine
     // with null there too; ask for at least one byte to keep the pointer unique.
     let size = len.max(1);
+    // SAFETY: plain allocations of a non-zero size; null is handled below.
     let ptr = unsafe {
       if zeroed {
         libc::calloc(size, 1)
@@ -212,6 +213,7 @@ unsafe extern "C" fn verdict_interrupt(isolate: v8::UnsafeRawIsolatePtr, data: *
   // SAFETY: `data` is the isolate's `MemoryLimit`, which the isolate's allocator keeps alive for
   // as long as the isolate exists; interrupts run on the isolate's thread with it locked.
   let limit = unsafe { &*(data as *const MemoryLimit) };
+  // SAFETY: as above, V8 runs the interrupt on the thread that has the isolate locked.
   let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
   limit.run_verdict(&mut isolate);
 }
@@ -226,11 +228,13 @@ unsafe extern "C" fn allocate_uninitialized(limit: &MemoryLimit, len: usize) -> 
 
 unsafe extern "C" fn free(limit: &MemoryLimit, data: *mut c_void, len: usize) {
   limit.adjust_external(-(len as isize));
+  // SAFETY: V8 frees what `allocate` or `allocate_uninitialized` returned, once.
   unsafe { libc::free(data) };
 }
 
 unsafe extern "C" fn drop_limit(limit: *const MemoryLimit) {
-  // The allocator holds one strong count of the shared `MemoryLimit` (see `allocator`).
+  // SAFETY: the allocator holds one strong count of the shared `MemoryLimit` (see `allocator`),
+  // which V8 gives back once, when it drops the allocator.
   drop(unsafe { std::sync::Arc::from_raw(limit) });
 }
 
@@ -239,6 +243,8 @@ static VTABLE: v8::RustAllocatorVtable<MemoryLimit> = v8::RustAllocatorVtable { 
 /// Builds the ArrayBuffer allocator of an isolate, counting against `limit`.
 pub fn allocator(limit: &std::sync::Arc<MemoryLimit>) -> v8::UniqueRef<v8::Allocator> {
   let raw = std::sync::Arc::into_raw(limit.clone());
+  // SAFETY: `raw` is a live `MemoryLimit`, which is what every function of `VTABLE` expects, and
+  // the allocator owns its count (released by `drop_limit`).
   unsafe { v8::new_rust_allocator(raw, &VTABLE) }
 }
 
@@ -261,6 +267,8 @@ pub fn watch(isolate: &mut v8::Isolate, limit: &std::sync::Arc<MemoryLimit>) {
 /// lets V8 reach one: it raises the heap limit enough for V8 to go on (V8 may have let the
 /// heap grow past its limit already).
 unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial: usize) -> usize {
+  // SAFETY: `watch` registered the isolate's `MemoryLimit`, which its allocator keeps alive for
+  // as long as the isolate exists.
   let limit = unsafe { &*(data as *const MemoryLimit) };
   let most = MAX_HEAP_LIMITS * limit.limit + MAX_HEAP_EXTRA;
   if limit.refused.swap(false, Ordering::AcqRel) {
@@ -279,6 +287,7 @@ unsafe extern "C" fn near_heap_limit(data: *mut c_void, current: usize, _initial
 
 /// GC epilogue callback: `data` is the isolate's `MemoryLimit`.
 unsafe extern "C" fn after_gc(isolate: v8::UnsafeRawIsolatePtr, gc_type: v8::GCType, flags: v8::GCCallbackFlags, data: *mut c_void) {
+  // SAFETY: V8 calls GC callbacks on the isolate's thread with the data `watch` registered.
   let (limit, used) = unsafe { limit_and_heap(isolate, data) };
   limit.record_heap_used(used);
   limit.refused.store(false, Ordering::Release);
@@ -297,13 +306,19 @@ unsafe extern "C" fn after_gc(isolate: v8::UnsafeRawIsolatePtr, gc_type: v8::GCT
 
 /// GC prologue callback: records the heap at its fullest (garbage included) for `peak`.
 unsafe extern "C" fn before_gc(isolate: v8::UnsafeRawIsolatePtr, _gc_type: v8::GCType, _flags: v8::GCCallbackFlags, data: *mut c_void) {
+  // SAFETY: as in `after_gc`.
   let (limit, used) = unsafe { limit_and_heap(isolate, data) };
   limit.record_peak(used);
 }
 
 /// The `MemoryLimit` a GC callback was registered with, and the isolate's used heap now.
+///
+/// # Safety
+/// Called from a GC callback that `watch` registered, with its arguments.
 unsafe fn limit_and_heap<'a>(isolate: v8::UnsafeRawIsolatePtr, data: *mut c_void) -> (&'a MemoryLimit, usize) {
+  // SAFETY: `data` is the isolate's `MemoryLimit` (see `near_heap_limit`).
   let limit = unsafe { &*(data as *const MemoryLimit) };
+  // SAFETY: GC callbacks run on the thread that has the isolate locked.
   let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
   (limit, isolate.get_heap_statistics().used_heap_size())
 }

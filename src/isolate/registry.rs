@@ -102,6 +102,8 @@ fn reaper(receiver: crossbeam_channel::Receiver<Box<dyn Send>>) {
       // Quiet for a while after freeing: destroyed isolates leave the allocator's arenas full
       // of free memory that it keeps unless asked, so ask.
       Err(true) => {
+        // SAFETY: glibc's `malloc_trim` only returns free memory to the system; no argument
+        // can make it unsound.
         unsafe { libc::malloc_trim(0) };
         freed = false;
       }

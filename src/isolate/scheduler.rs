@@ -180,6 +180,7 @@ pub fn pin(core: &Arc<IsolateCore>) -> Result<(), std::io::Error> {
   let (ready, started) = crossbeam_channel::bounded(1);
   let thread_core = core.clone();
   let handle = std::thread::Builder::new().name("isolated-vm".into()).stack_size(STACK_SIZE).spawn(move || {
+    // SAFETY: `gettid` takes no argument and cannot fail.
     let _ = ready.send(unsafe { libc::syscall(libc::SYS_gettid) });
     run_pinned(&thread_core, &woken);
   })?;

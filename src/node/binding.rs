@@ -1,14 +1,13 @@
 //! Module initialization: the binding object that lib/ builds the public API on.
 
-use std::ffi::c_void;
-use std::ptr::null_mut;
+use std::sync::Arc;
 
 use napi::sys;
 
-use super::front::trampoline;
-use super::napi::{call, throw_error, Napi};
+use super::napi::native::{Args, Callback};
+use super::napi::{Napi, Value};
 use super::{NodeEnv, NodeRef};
-use crate::error::{catch_panic, Result};
+use crate::error::Result;
 
 /// A binding function that only exists in Node: it gets its first three arguments (missing
 /// ones undefined).
@@ -24,35 +23,22 @@ pub fn init(napi: Napi, exports: sys::napi_value) -> Result<()> {
   let for_tests = std::env::var_os("ISOLATED_VM_TEST_BINDINGS").is_some_and(|value| value == "1");
   let test_functions = if for_tests { crate::api::TEST_FUNCTIONS } else { &[] };
   for (name, function) in crate::api::FUNCTIONS.iter().chain(test_functions) {
-    let value = napi.function(name, Some(trampoline), *function as *mut c_void)?;
+    let value = napi.function(name, Arc::new(*function))?;
     napi.set_named(exports, name, value)?;
   }
   for (name, function) in NODE_ONLY {
-    let value = napi.function(name, Some(node_only), *function as *mut c_void)?;
+    let value = napi.function(name, Arc::new(*function))?;
     napi.set_named(exports, name, value)?;
   }
   Ok(())
 }
 
-/// Calls a `NODE_ONLY` function (the callback data) with its arguments.
-unsafe extern "C" fn node_only(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-  let napi = Napi(env);
-  let result = catch_panic(|| {
-    let mut data = null_mut();
-    let mut args = [null_mut(); 3];
-    let mut argc = args.len();
-    call!(napi, napi_get_cb_info(info, &mut argc, args.as_mut_ptr(), null_mut(), &mut data))?;
-    // SAFETY: `init` made the data one of the NODE_ONLY functions.
-    let function: NodeOnly = unsafe { std::mem::transmute(data) };
-    for arg in args.iter_mut().skip(argc) {
-      *arg = napi.undefined()?;
-    }
-    function(napi, &args)
-  });
-  result.unwrap_or_else(|error| {
-    throw_error(napi, error);
-    null_mut()
-  })
+impl Callback for NodeOnly {
+  fn call(&self, napi: Napi, args: Args) -> Result<Option<Value>> {
+    let undefined = napi.undefined()?;
+    let args = [0, 1, 2].map(|index| args.get(index).unwrap_or(undefined));
+    Ok(Some(self(napi, &args)?))
+  }
 }
 
 /// `binding.setupHost(host)`: the copy helpers of lib/host.js.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use napi::sys;
 
 use super::facade;
-use super::napi::{Napi, Value};
+use super::napi::{call, Napi, Value};
 use super::{NodeEnv, NodeRef};
 use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
 use crate::transfer::{CallMode, CallbackData, RefData, RefTarget, Str, TransferOptions, TransferType, Transferable, TypeOf};
@@ -167,7 +167,7 @@ fn string_property(napi: Napi, object: Value, name: &str) -> Option<String> {
     return None;
   }
   let mut string = std::ptr::null_mut();
-  if unsafe { sys::napi_coerce_to_string(napi.0, value, &mut string) } != sys::Status::napi_ok {
+  if call!(napi, napi_coerce_to_string(value, &mut string)).is_err() {
     let _ = napi.take_exception();
     return None;
   }
@@ -240,7 +240,8 @@ fn without_facade_frames(stack: &str) -> String {
 /// when it is created and renders it only when read, which happens only if the call fails.
 pub struct CallSite(sys::napi_ref);
 
-// Only used on its environment's thread (by the completion that holds it).
+// SAFETY: the reference is only used on its environment's thread: the completion holding it
+// reads and deletes it in a job posted to that environment.
 unsafe impl Send for CallSite {}
 
 impl CallSite {
@@ -287,7 +288,7 @@ fn define_hidden(napi: Napi, object: Value, name: &str, value: Value) -> Result<
     attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
     data: std::ptr::null_mut(),
   };
-  super::napi::check(napi.0, unsafe { sys::napi_define_properties(napi.0, object, 1, &descriptor) })
+  call!(napi, napi_define_properties(object, 1, &descriptor))
 }
 
 /// The JavaScript value for an error; a pending exception is taken as it is.

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr::null_mut;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use napi::sys;
 use parking_lot::Mutex;
@@ -73,29 +73,45 @@ pub fn take_buffer(napi: Napi, buffer: Value) -> Result<Bytes> {
 
 /// Node ArrayBuffers over memory we hold (see `buffer_to_napi`), by address. Node does not
 /// transfer such buffers (it copies them), so moving one back takes the memory back directly.
-fn externals() -> &'static Mutex<HashMap<usize, usize>> {
-  static EXTERNALS: OnceLock<Mutex<HashMap<usize, usize>>> = OnceLock::new();
+fn externals() -> &'static Mutex<HashMap<usize, Weak<ExternalHolder>>> {
+  static EXTERNALS: OnceLock<Mutex<HashMap<usize, Weak<ExternalHolder>>>> = OnceLock::new();
   EXTERNALS.get_or_init(Default::default)
 }
 
 /// What an external Node ArrayBuffer keeps alive; emptied when its memory is taken back.
-type ExternalHolder = Mutex<Option<Bytes>>;
+struct ExternalHolder {
+  bytes: Mutex<Option<Bytes>>,
+  /// The address of the memory, its key in `externals`.
+  data: usize,
+}
+
+impl Drop for ExternalHolder {
+  /// The buffer was collected: forget it, unless its address is already a newer buffer's.
+  fn drop(&mut self) {
+    let mut map = externals().lock();
+    if map.get(&self.data).is_some_and(|holder| std::ptr::eq(holder.as_ptr(), self)) {
+      map.remove(&self.data);
+    }
+  }
+}
 
 fn take_external(napi: Napi, buffer: Value) -> Result<Option<Bytes>> {
   let (data, len) = arraybuffer_info(napi, buffer)?;
   if len == 0 {
     return Ok(None);
   }
-  let Some(holder) = externals().lock().get(&(data as usize)).copied() else { return Ok(None) };
-  let bytes = unsafe { &*(holder as *const ExternalHolder) }.lock().take();
+  let Some(holder) = externals().lock().get(&(data as usize)).and_then(Weak::upgrade) else { return Ok(None) };
+  let mut bytes = holder.bytes.lock();
   if bytes.is_some() {
+    // Detached first: the buffer must not reach the memory once it is taken.
     call!(napi, napi_detach_arraybuffer(buffer))?;
   }
-  Ok(bytes)
+  Ok(bytes.take())
 }
 
 fn copied_bytes(napi: Napi, buffer: Value) -> Result<Bytes> {
   let (data, len) = arraybuffer_info(napi, buffer)?;
+  // SAFETY: the buffer's `len` bytes, copied at once (no JavaScript runs meanwhile).
   let slice = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(data, len) } };
   Ok(Bytes::copy_of(slice))
 }
@@ -155,6 +171,7 @@ pub fn copy_from_napi(napi: Napi, value: Value, transfer_out: bool, transfer_lis
     }
     _ => {
       let (data, len) = typedarray_data(napi, element(napi, parts, 1)?)?;
+      // SAFETY: lib/clone.js gives a Uint8Array, so `len` elements are `len` bytes, copied at once.
       let bytes = if len == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(data, len) }.to_vec() };
       let handles_array = element(napi, parts, 2)?;
       let mut handles = Vec::new();
@@ -191,21 +208,11 @@ pub fn buffer_to_napi(napi: Napi, bytes: Bytes) -> Result<Value> {
     return copy_to_napi(napi, &bytes);
   }
   let data = bytes.as_slice().as_ptr() as *mut c_void;
-  let holder: *mut ExternalHolder = Box::into_raw(Box::new(Mutex::new(Some(bytes))));
-  externals().lock().insert(data as usize, holder as usize);
-  napi.create_external_arraybuffer(data, len, Some(release_external), holder.cast()).inspect_err(|_| {
-    externals().lock().remove(&(data as usize));
-    drop(unsafe { Box::from_raw(holder) });
-  })
-}
-
-unsafe extern "C" fn release_external(_env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
-  let mut map = externals().lock();
-  if map.get(&(data as usize)) == Some(&(hint as usize)) {
-    map.remove(&(data as usize));
-  }
-  drop(map);
-  drop(unsafe { Box::from_raw(hint as *mut ExternalHolder) });
+  let holder = Arc::new(ExternalHolder { bytes: Mutex::new(Some(bytes)), data: data as usize });
+  externals().lock().insert(data as usize, Arc::downgrade(&holder));
+  // SAFETY: the memory is that of the holder's bytes, which it keeps until the buffer is
+  // collected, or gives up (`take_external`) only once the buffer is detached.
+  unsafe { napi.external_arraybuffer(data, len, holder) }
 }
 
 /// A new Node ArrayBuffer holding a copy of these bytes.
@@ -214,6 +221,7 @@ pub fn copy_to_napi(napi: Napi, bytes: &Bytes) -> Result<Value> {
   let mut buffer = null_mut();
   call!(napi, napi_create_arraybuffer(bytes.len(), &mut data, &mut buffer))?;
   if bytes.len() > 0 {
+    // SAFETY: Node-API made `data` a new buffer of `bytes.len()` bytes, distinct from `bytes`.
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_slice().as_ptr(), data as *mut u8, bytes.len()) };
   }
   Ok(buffer)

@@ -33,11 +33,17 @@ struct Inbox {
 
 struct Tsfn(sys::napi_threadsafe_function);
 
-/// The raw environment pointer; only used on the environment's own thread (see `NodeEnv::napi`).
+/// The raw environment pointer; only made a `Napi` on the environment's own thread (see
+/// `NodeEnv::napi`), elsewhere only compared.
 struct RawEnv(sys::napi_env);
+// SAFETY: the pointer is only dereferenced (by Node-API) on the environment's thread.
 unsafe impl Send for RawEnv {}
+// SAFETY: as for `Send`.
 unsafe impl Sync for RawEnv {}
+// SAFETY: Node-API lets any thread call (and release) a thread-safe function; only `ref` and
+// `unref`, which take the environment, are used on its thread.
 unsafe impl Send for Tsfn {}
+// SAFETY: as for `Send`.
 unsafe impl Sync for Tsfn {}
 
 pub struct NodeEnv {
@@ -89,7 +95,7 @@ impl NodeEnv {
     let node_env = Arc::new(NodeEnv {
       id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
       thread: std::thread::current().id(),
-      raw: RawEnv(env.0),
+      raw: RawEnv(env.raw()),
       inbox: Mutex::new(Inbox { jobs: VecDeque::new(), signaled: false }),
       tsfn: Tsfn(tsfn),
       alive: AtomicBool::new(true),
@@ -116,7 +122,13 @@ impl NodeEnv {
 
   /// The Node-API environment, when called on its thread while it is alive.
   pub fn napi(&self) -> Option<Napi> {
-    (self.is_current_thread() && self.is_alive()).then_some(Napi(self.raw.0))
+    // SAFETY: Node handed us this environment (`register`), and it is alive on this thread.
+    (self.is_current_thread() && self.is_alive()).then(|| unsafe { Napi::from_raw(self.raw.0) })
+  }
+
+  /// Whether `napi` is this environment, alive (so that its values can be used with it).
+  pub fn is(&self, napi: Napi) -> bool {
+    napi.raw() == self.raw.0 && self.is_alive()
   }
 
   pub fn is_alive(&self) -> bool {
@@ -133,14 +145,16 @@ impl NodeEnv {
       return;
     }
     inbox.jobs.push_back(job);
-    let wake = !inbox.signaled;
-    inbox.signaled = true;
+    if !inbox.signaled {
+      inbox.signaled = true;
+      // SAFETY: any thread may call the thread-safe function until it is released, which
+      // `on_cleanup` does after clearing `alive` and then taking the inbox lock: called under
+      // that lock with `alive` still set, it is not released yet.
+      unsafe { sys::napi_call_threadsafe_function(self.tsfn.0, null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking) };
+    }
     drop(inbox);
     if self.serving_waiters.load(Ordering::SeqCst) > 0 {
       let _ = self.nudge.0.try_send(());
-    }
-    if wake {
-      unsafe { sys::napi_call_threadsafe_function(self.tsfn.0, null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking) };
     }
   }
 
@@ -197,13 +211,15 @@ impl NodeEnv {
 
   fn update_loop_hold(&self, env: Napi) {
     let want = self.pending.load(Ordering::SeqCst) > 0;
-    if want != self.loop_held.load(Ordering::Relaxed) && self.is_alive() {
+    if want != self.loop_held.load(Ordering::Relaxed) && self.is(env) {
       self.loop_held.store(want, Ordering::Relaxed);
+      // SAFETY: `env` is this environment, alive (so the function is not released yet), and a
+      // `Napi` is only used on its own thread.
       unsafe {
         if want {
-          sys::napi_ref_threadsafe_function(env.0, self.tsfn.0);
+          sys::napi_ref_threadsafe_function(env.raw(), self.tsfn.0);
         } else {
-          sys::napi_unref_threadsafe_function(env.0, self.tsfn.0);
+          sys::napi_unref_threadsafe_function(env.raw(), self.tsfn.0);
         }
       }
     }
@@ -234,14 +250,17 @@ unsafe extern "C" fn drain_inbox(env: sys::napi_env, _js: sys::napi_value, _cont
     return;
   }
   if let Some(node_env) = NodeEnv::current() {
+    // SAFETY: Node calls a thread-safe function's callback on its environment's thread, with it.
+    let napi = unsafe { Napi::from_raw(env) };
     let _ = crate::error::catch_panic(|| {
-      node_env.drain(Napi(env));
+      node_env.drain(napi);
       Ok(())
     });
   }
 }
 
 unsafe extern "C" fn on_cleanup(data: *mut c_void) {
+  // SAFETY: `register` made `data` with `Arc::into_raw` for this hook, which Node calls once.
   let node_env = unsafe { Arc::from_raw(data as *const NodeEnv) };
   let _ = crate::error::catch_panic(|| {
     node_env.alive.store(false, Ordering::Release);
@@ -251,6 +270,8 @@ unsafe extern "C" fn on_cleanup(data: *mut c_void) {
     }
     *node_env.state.lock() = EnvState::default();
     crate::isolate::registry::dispose_owned_by(Some(node_env.id));
+    // SAFETY: the function is released once, here; `post` no longer calls it (`alive` is clear,
+    // and the inbox lock was taken since).
     unsafe { sys::napi_release_threadsafe_function(node_env.tsfn.0, sys::ThreadsafeFunctionReleaseMode::abort) };
     CURRENT.with(|current| current.borrow_mut().take());
     Ok(())

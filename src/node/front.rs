@@ -1,41 +1,33 @@
 //! The `Front` of calls made from Node, through Node-API.
 
-use std::ffi::c_void;
-use std::ptr::null_mut;
 use std::sync::Arc;
 
 use napi::sys;
 
-use super::napi::{call, throw_error, Napi, Value};
+use super::napi::native::{Args, Callback};
+use super::napi::{Napi, Value};
 use super::{convert, facade, NodeEnv};
 use crate::api::front::Front;
-use crate::error::{catch_panic, Result};
+use crate::api::BindingFn;
+use crate::error::Result;
 use crate::handle::{illegal, Handle};
 use crate::ops::completion::Completion;
 use crate::ops::Realm;
 use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 
-const MAX_ARGS: usize = 12;
-
 pub struct NodeCall {
   pub napi: Napi,
   pub env: Arc<NodeEnv>,
-  args: [Value; MAX_ARGS],
-  argc: usize,
+  args: Args,
   undefined: Value,
   ret: Option<Value>,
 }
 
 impl NodeCall {
-  /// Reads a call's arguments; also returns the function's data pointer.
-  pub unsafe fn new(napi: Napi, info: sys::napi_callback_info) -> Result<(NodeCall, *mut c_void)> {
+  pub fn new(napi: Napi, args: Args) -> Result<NodeCall> {
     let env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
-    let mut args = [null_mut(); MAX_ARGS];
-    let mut argc = MAX_ARGS;
-    let mut data = null_mut();
-    call!(napi, napi_get_cb_info(info, &mut argc, args.as_mut_ptr(), null_mut(), &mut data))?;
     let undefined = napi.undefined()?;
-    Ok((NodeCall { napi, env, args, argc: argc.min(MAX_ARGS), undefined, ret: None }, data))
+    Ok(NodeCall { napi, env, args, undefined, ret: None })
   }
 
   pub fn arg_value(&self, index: usize) -> Value {
@@ -43,11 +35,7 @@ impl NodeCall {
   }
 
   fn arg(&self, index: usize) -> Value {
-    if index < self.argc {
-      self.args[index]
-    } else {
-      self.undefined
-    }
+    self.args.get(index).unwrap_or(self.undefined)
   }
 
   pub fn take_return(&mut self) -> Option<Value> {
@@ -55,22 +43,12 @@ impl NodeCall {
   }
 }
 
-/// The Node-API callback of every binding function: `data` is the Rust function to run.
-pub unsafe extern "C" fn trampoline(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-  let napi = Napi(env);
-  let result = catch_panic(|| {
-    let (mut call, data) = unsafe { NodeCall::new(napi, info)? };
-    let function: fn(&mut dyn Front) -> Result<()> = unsafe { std::mem::transmute(data) };
-    function(&mut call)?;
+/// Every binding function runs as the callback of its Node function.
+impl Callback for BindingFn {
+  fn call(&self, napi: Napi, args: Args) -> Result<Option<Value>> {
+    let mut call = NodeCall::new(napi, args)?;
+    self(&mut call)?;
     Ok(call.take_return())
-  });
-  match result {
-    Ok(Some(value)) => value,
-    Ok(None) => null_mut(),
-    Err(error) => {
-      throw_error(napi, error);
-      null_mut()
-    }
   }
 }
 
@@ -80,7 +58,7 @@ impl Front for NodeCall {
   }
 
   fn argc(&self) -> usize {
-    self.argc
+    self.args.count()
   }
 
   fn is_nullish(&mut self, index: usize) -> bool {

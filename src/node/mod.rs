@@ -19,10 +19,10 @@ use ::napi::sys;
 pub use env::NodeEnv;
 use napi::{Napi, Value};
 
-use crate::error::Result;
+use crate::error::{msg, Error, Result};
 
-/// A JavaScript value of a Node environment, held from any thread. Only readable on the
-/// environment's own thread; released there when dropped.
+/// A JavaScript value of a Node environment, held from any thread. Only readable with that
+/// environment, on its own thread; released there when dropped.
 pub struct NodeRef {
   pub env: Arc<NodeEnv>,
   held: Held,
@@ -36,8 +36,11 @@ enum Held {
   Primitive(crate::transfer::Transferable),
 }
 
-// The raw reference is only dereferenced on the environment's thread (checked by `get`).
+// SAFETY: the raw reference is only used with its own environment, on that environment's
+// thread: `get` checks it (in release builds too), and `drop` deletes it in a posted job.
 unsafe impl Send for NodeRef {}
+// SAFETY: as for `Send`: shared access reaches the reference only through `get`, which checks;
+// the other fields are `Sync`.
 unsafe impl Sync for NodeRef {}
 
 impl NodeRef {
@@ -49,10 +52,15 @@ impl NodeRef {
     Ok(NodeRef { env: env.clone(), held })
   }
 
-  /// The value; `napi` must belong to the environment the value came from.
+  /// The value; `napi` must be the environment the value came from, or this fails.
   pub fn get(&self, napi: Napi) -> Result<Value> {
-    debug_assert!(self.env.is_current_thread());
     match &self.held {
+      // A reference used with another environment, or with a new one at the address of this
+      // one after it shut down, is undefined behaviour: checked in release builds too. The
+      // cheapest correct check is the one `is` makes, a pointer comparison and an atomic load:
+      // a `Napi` only exists on its own thread, so this is the environment's thread too. An
+      // error rather than a panic: every caller returns `Result` already.
+      Held::Reference(_) if !self.env.is(napi) => Err(Error::generic(msg::FOREIGN_NODE_VALUE)),
       Held::Reference(raw) => napi.deref(*raw),
       Held::Primitive(value) => convert::to_napi(napi, value.clone()),
     }

@@ -47,7 +47,9 @@ pub fn function_for<'s>(scope: &mut v8::PinScope<'s, '_>, data: Arc<CallbackData
 }
 
 fn trampoline<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, mut rv: v8::ReturnValue<'s, v8::Value>) {
-  let data = v8::Local::<v8::ArrayBuffer>::try_from(args.data()).ok().and_then(native_box::get::<Arc<CallbackData>>);
+  // SAFETY: the data of this function is the buffer `function_for` made with `native_box::wrap`.
+  let data =
+    v8::Local::<v8::ArrayBuffer>::try_from(args.data()).ok().and_then(|data| unsafe { native_box::get::<Arc<CallbackData>>(data) });
   let mut call = V8Call::new(scope, &args);
   let result = catch_panic(|| {
     let data = data.ok_or_else(crate::handle::illegal)?;

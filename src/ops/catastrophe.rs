@@ -27,6 +27,7 @@ const OUT_OF_MEMORY: &str = "Catastrophic out-of-memory error";
 
 /// V8's out-of-memory handler. Never returns.
 pub unsafe extern "C" fn out_of_memory(location: *const c_char, _details: &v8::OomDetails) {
+  // SAFETY: V8 passes a NUL-terminated string (or null, checked).
   let location = if location.is_null() { "unknown".into() } else { unsafe { CStr::from_ptr(location) }.to_string_lossy() };
   survive(OUT_OF_MEMORY, "out of memory");
   eprintln!("\n#\n# Fatal JavaScript out of memory in an isolate: {location}\n#\n");
@@ -35,6 +36,7 @@ pub unsafe extern "C" fn out_of_memory(location: *const c_char, _details: &v8::O
 
 /// V8's fatal error hook (`V8_Fatal`, failed checks): V8 aborts the process if this returns.
 pub unsafe extern "C" fn fatal_error(_file: *const c_char, _line: i32, message: *const c_char) {
+  // SAFETY: V8 passes a NUL-terminated string (or null, checked).
   let message = if message.is_null() { "fatal error".into() } else { unsafe { CStr::from_ptr(message) }.to_string_lossy() };
   survive(&format!("Catastrophic error: {message}"), &message);
 }

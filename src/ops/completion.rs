@@ -25,6 +25,8 @@ enum Target {
 
 /// A Node-API deferred; only used on its environment's thread.
 pub struct Deferred(sys::napi_deferred);
+// SAFETY: only settled on its environment's thread: `Completion::settle` posts the job that
+// uses it to the environment it was made in (the `env` beside it).
 unsafe impl Send for Deferred {}
 
 impl Completion {

@@ -183,6 +183,7 @@ impl Timeout {
       fired.fired.store(true, Ordering::SeqCst);
       let data = Arc::into_raw(fired) as *mut std::ffi::c_void;
       if !handle.request_interrupt(stop_on_interrupt, data) {
+        // SAFETY: the interrupt was not queued, so `stop_on_interrupt` will not take it back.
         drop(unsafe { Arc::from_raw(data as *const Expiry) });
       }
     });
@@ -202,9 +203,11 @@ impl Timeout {
 
 /// The timeout's interrupt, on the isolate's thread while it runs JavaScript.
 unsafe extern "C" fn stop_on_interrupt(isolate: v8::UnsafeRawIsolatePtr, data: *mut std::ffi::c_void) {
+  // SAFETY: the timer made `data` with `Arc::into_raw` for this interrupt, which V8 runs once.
   let expiry = unsafe { Arc::from_raw(data as *const Expiry) };
   let _ = crate::error::catch_panic(|| {
     let Some(context) = expiry.context.lock().clone() else { return Ok(()) };
+    // SAFETY: V8 runs interrupts on the thread that has the isolate locked and entered.
     let mut isolate = unsafe { v8::Isolate::from_raw_isolate_ptr(isolate) };
     let frames = {
       v8::scope!(let scope, &mut isolate);

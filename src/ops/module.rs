@@ -165,6 +165,8 @@ fn resolve_callback<'s>(
   _attributes: v8::Local<'s, v8::FixedArray>,
   referrer: v8::Local<'s, v8::Module>,
 ) -> Option<v8::Local<'s, v8::Module>> {
+  // SAFETY: V8 calls the resolve callback while instantiating, on the isolate's thread inside
+  // its scopes, which is what a callback scope needs.
   v8::callback_scope!(unsafe scope, context);
   let result = catch_panic(|| {
     let specifier = specifier.to_rust_string_lossy(scope);
@@ -317,6 +319,8 @@ pub unsafe extern "C" fn initialize_import_meta(
   module: v8::Local<v8::Module>,
   meta: v8::Local<v8::Object>,
 ) {
+  // SAFETY: V8 calls this callback from running module code, on the isolate's thread inside
+  // its scopes.
   v8::callback_scope!(unsafe scope, context);
   let _ = catch_panic(|| {
     let callback = lookup(scope, module).and_then(|data| data.meta.clone());

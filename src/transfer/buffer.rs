@@ -32,7 +32,11 @@ pub enum Bytes {
 /// A raw pointer into memory kept alive by its owner.
 #[derive(Clone, Copy)]
 pub struct Pointer(pub *mut u8);
+// SAFETY: an address of plain bytes, kept alive by the owner stored beside it wherever it is used
+// (`Bytes::Node`, `SharedMemory::Node`), which may be on any thread: that memory is reached by
+// nobody else, or is shared memory, which every side may use at once.
 unsafe impl Send for Pointer {}
+// SAFETY: as for `Send`.
 unsafe impl Sync for Pointer {}
 
 impl Bytes {
@@ -75,6 +79,8 @@ impl Bytes {
     if len == 0 {
       return &[];
     }
+    // SAFETY: `data` is `len` bytes that `self` keeps alive (its box, backing store or Node
+    // owner) and that nothing else uses while `self` holds them.
     unsafe { std::slice::from_raw_parts(self.data(), len) }
   }
 
@@ -148,11 +154,14 @@ fn charged_store(scope: &mut v8::PinScope<'_, '_, ()>, bytes: Bytes) -> Result<v
   let holder = Box::into_raw(Box::new(Charged { bytes: Some(bytes), limit, len }));
   // V8 wants a non-null pointer even for empty buffers.
   let data = if data.is_null() { std::ptr::NonNull::<u8>::dangling().as_ptr() } else { data };
+  // SAFETY: `data` is the `len` bytes of `bytes` (or dangling, for none), which the holder keeps
+  // until V8 calls `release_charged` with it, once.
   let store = unsafe { v8::ArrayBuffer::new_backing_store_from_ptr(data.cast(), len, release_charged, holder.cast()) };
   Ok(store.make_shared())
 }
 
 unsafe extern "C" fn release_charged(_data: *mut c_void, _len: usize, holder: *mut c_void) {
+  // SAFETY: `charged_store` leaked this box as the deleter's data.
   let mut holder = unsafe { Box::from_raw(holder as *mut Charged) };
   if let Some(limit) = &holder.limit {
     limit.adjust_external(-(holder.len as isize));
@@ -210,6 +219,8 @@ impl SharedMemory {
     let holder = Box::into_raw(Box::new(SharedHolder { memory: self.clone(), limit }));
     let data = self.data();
     let data = if data.is_null() { std::ptr::NonNull::<u8>::dangling().as_ptr() } else { data };
+    // SAFETY: `data` is the shared memory (or dangling, for none), which the holder keeps alive
+    // until V8 calls `release_shared` with it, once.
     let store = unsafe { v8::SharedArrayBuffer::new_backing_store_from_ptr(data.cast(), self.len(), release_shared, holder.cast()) };
     let store = store.make_shared();
     remember(&store, self);
@@ -229,6 +240,7 @@ impl SharedMemory {
 }
 
 unsafe extern "C" fn release_shared(_data: *mut c_void, _len: usize, holder: *mut c_void) {
+  // SAFETY: `into_isolate` leaked this box as the deleter's data.
   let holder = unsafe { Box::from_raw(holder as *mut SharedHolder) };
   if let Some(limit) = &holder.limit {
     limit.adjust_external(-(holder.memory.len() as isize));

@@ -110,7 +110,7 @@ pub fn copy_from_v8(
   }
   let moves = |buffer: &v8::Local<v8::ArrayBuffer>| transfer_out || transfer_list.iter().any(|b| b == buffer);
   if let Ok(buffer) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
-    let bytes = if moves(&buffer) { Bytes::take(buffer)? } else { Bytes::copy_of(array_buffer_slice(buffer)) };
+    let bytes = if moves(&buffer) { Bytes::take(buffer)? } else { copy_of_buffer(buffer) };
     return Ok(CopyData::new(Payload::Buffer { bytes: Mutex::new(Some(bytes)), view: None }));
   }
   if let Ok(buffer) = v8::Local::<v8::SharedArrayBuffer>::try_from(value) {
@@ -124,7 +124,7 @@ pub fn copy_from_v8(
     }
     let buffer =
       v8::Local::<v8::ArrayBuffer>::try_from(v8::Local::<v8::Value>::from(buffer)).map_err(|_| Error::type_error("Unsupported type"))?;
-    let bytes = if moves(&buffer) { Bytes::take(buffer)? } else { Bytes::copy_of(array_buffer_slice(buffer)) };
+    let bytes = if moves(&buffer) { Bytes::take(buffer)? } else { copy_of_buffer(buffer) };
     return Ok(CopyData::new(Payload::Buffer { bytes: Mutex::new(Some(bytes)), view: Some(info) }));
   }
   if !value.is_object() {
@@ -133,10 +133,15 @@ pub fn copy_from_v8(
   Ok(CopyData::new(Payload::Serialized(serialize(scope, value, transfer_list)?)))
 }
 
-fn array_buffer_slice<'a>(buffer: v8::Local<'a, v8::ArrayBuffer>) -> &'a [u8] {
+/// A copy of an ArrayBuffer's bytes.
+fn copy_of_buffer(buffer: v8::Local<v8::ArrayBuffer>) -> Bytes {
   match buffer.data() {
-    Some(data) if buffer.byte_length() > 0 => unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, buffer.byte_length()) },
-    _ => &[],
+    Some(data) if buffer.byte_length() > 0 => {
+      // SAFETY: the buffer's memory holds `byte_length` bytes, and nothing can detach or resize
+      // it (no JavaScript runs) while they are copied.
+      Bytes::copy_of(unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, buffer.byte_length()) })
+    }
+    _ => Bytes::copy_of(&[]),
   }
 }
 
@@ -237,10 +242,10 @@ pub fn copy_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &CopyData, transfe
       let buffer = memory.into_isolate(scope);
       Ok(match view {
         None => buffer.into(),
-        // SAFETY: a SharedArrayBuffer is a JSArrayBuffer to V8 and its view constructors accept
-        // both (the C++ API has overloads; the v8 crate binds only the ArrayBuffer ones). Locals
-        // are plain pointers of the same layout.
         Some(view) => {
+          // SAFETY: a SharedArrayBuffer is a JSArrayBuffer to V8 and its view constructors accept
+          // both (the C++ API has overloads; the v8 crate binds only the ArrayBuffer ones).
+          // Locals are plain pointers of the same layout.
           new_view(scope, unsafe { std::mem::transmute::<v8::Local<v8::SharedArrayBuffer>, v8::Local<v8::ArrayBuffer>>(buffer) }, *view)?
         }
       })

@@ -368,15 +368,21 @@ fn promise_from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>
 
 type PromiseHandler = Arc<(Arc<PromiseState>, TransferOptions)>;
 
+/// The handler of a function made by `promise_from_v8`.
+fn handler(args: &v8::FunctionCallbackArguments) -> Option<PromiseHandler> {
+  // SAFETY: the data of these functions is the buffer `promise_from_v8` made with `native_box::wrap`.
+  v8::Local::<v8::ArrayBuffer>::try_from(args.data()).ok().and_then(|data| unsafe { native_box::get::<PromiseHandler>(data) })
+}
+
 fn promise_fulfilled<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s, v8::Value>) {
-  if let Some(handler) = v8::Local::<v8::ArrayBuffer>::try_from(args.data()).ok().and_then(native_box::get::<PromiseHandler>) {
+  if let Some(handler) = handler(&args) {
     let result = catch_panic(|| transfer_out(scope, args.get(0), handler.1));
     handler.0.settle(result);
   }
 }
 
 fn promise_rejected<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s, v8::Value>) {
-  if let Some(handler) = v8::Local::<v8::ArrayBuffer>::try_from(args.data()).ok().and_then(native_box::get::<PromiseHandler>) {
+  if let Some(handler) = handler(&args) {
     let thrown = thrown_from_v8(scope, args.get(0));
     handler.0.settle(Err(Error::Thrown(thrown)));
   }

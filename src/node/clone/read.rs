@@ -624,6 +624,8 @@ fn fill(napi: Napi, buffer: Value, bytes: &[u8]) -> Result<()> {
     return Err(invalid());
   }
   if !bytes.is_empty() {
+    // SAFETY: the buffer holds `len` bytes, at least `bytes.len()` (checked above), and is a new
+    // one of ours, distinct from `bytes`.
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, bytes.len()) };
   }
   Ok(())

@@ -1,9 +1,11 @@
-//! Thin, checked wrappers over the Node-API calls we use.
+//! Thin, checked wrappers over the Node-API calls we use, and the only place that makes a `Napi`.
 //!
 //! Every call returns `Result`; a failed call with an exception pending becomes
-//! `Error::Pending` so that the exception propagates untouched.
+//! `Error::Pending` so that the exception propagates untouched. `native` holds the Rust values
+//! that Node-API keeps for us (function data, wrapped objects, external buffers).
 
-use std::ffi::c_void;
+pub mod native;
+
 use std::ptr::null_mut;
 
 use napi::sys;
@@ -13,32 +15,59 @@ use crate::transfer::Str;
 
 pub type Value = sys::napi_value;
 
-/// Checks a Node-API status.
-pub fn check(env: sys::napi_env, status: sys::napi_status) -> Result<()> {
+/// Checks the status of a Node-API call made with `env`.
+pub fn check(env: Napi, status: sys::napi_status) -> Result<()> {
   if status == sys::Status::napi_ok {
     return Ok(());
   }
-  let mut pending = false;
-  unsafe { sys::napi_is_exception_pending(env, &mut pending) };
-  if pending || status == sys::Status::napi_pending_exception {
+  if env.exception_pending() || status == sys::Status::napi_pending_exception {
     Err(Error::Pending)
   } else {
     Err(Error::generic(format!("Node-API call failed with status {status}")))
   }
 }
 
+/// Calls a Node-API function with the environment `$env` (a `Napi`) and checks its status.
+///
+/// The arguments must be values of that environment (from the current call, or references'
+/// values) and pointers to live locals or buffers of the size passed with them; every use in
+/// this crate passes only such arguments, which is what the `unsafe` inside relies on.
 macro_rules! call {
   ($env:expr, $f:ident($($arg:expr),* $(,)?)) => {
-    $crate::node::napi::check($env.0, unsafe { napi::sys::$f($env.0, $($arg),*) })
+    $crate::node::napi::check(
+      $env,
+      // SAFETY: `$env` is a live environment of this thread (the invariant of `Napi`), and
+      // the arguments are what `call!` asks of its users (see its documentation).
+      unsafe { napi::sys::$f($env.raw(), $($arg),*) },
+    )
   };
 }
 pub(crate) use call;
 
-/// A Node-API environment; only usable on its own thread.
+/// A Node-API environment, usable on its own thread while it is alive.
+///
+/// Only `from_raw` makes one, from an environment Node hands us; `napi_env` is a raw pointer,
+/// so a `Napi` cannot be sent to another thread either (it is neither `Send` nor `Sync`).
 #[derive(Clone, Copy)]
-pub struct Napi(pub sys::napi_env);
+pub struct Napi(sys::napi_env);
 
 impl Napi {
+  /// Wraps an environment that Node handed us.
+  ///
+  /// # Safety
+  /// `env` must be the environment of a Node call running on this thread (module
+  /// initialization, a function's or a thread-safe function's callback) or, later on this
+  /// thread, one still alive (see `NodeEnv::napi`); the `Napi` must not be used after that
+  /// environment shut down.
+  pub unsafe fn from_raw(env: sys::napi_env) -> Napi {
+    Napi(env)
+  }
+
+  /// The raw environment, for Node-API calls (`call!`) and identity comparisons.
+  pub fn raw(self) -> sys::napi_env {
+    self.0
+  }
+
   pub fn undefined(self) -> Result<Value> {
     let mut v = null_mut();
     call!(self, napi_get_undefined(&mut v))?;
@@ -126,6 +155,7 @@ impl Napi {
     let mut buf: Vec<u16> = Vec::with_capacity(len + 1);
     let mut written = 0usize;
     call!(self, napi_get_value_string_utf16(v, buf.as_mut_ptr(), len + 1, &mut written))?;
+    // SAFETY: Node-API wrote `written` (at most `len`) units into the buffer of `len + 1`.
     unsafe { buf.set_len(written) };
     Ok(buf)
   }
@@ -140,7 +170,7 @@ impl Napi {
     let mut buf: Vec<u8> = Vec::with_capacity(units + 1);
     let mut written = 0usize;
     call!(self, napi_get_value_string_utf8(v, buf.as_mut_ptr().cast(), units + 1, &mut written))?;
-    // SAFETY: Node-API wrote `written` bytes (plus a terminating zero) into the buffer.
+    // SAFETY: Node-API wrote `written` (at most `units`) bytes into the buffer of `units + 1`.
     unsafe { buf.set_len(written) };
     if written != units || !buf.is_ascii() {
       return Ok(Str::from_utf16(self.get_utf16(v)?));
@@ -153,6 +183,7 @@ impl Napi {
     let mut buf: Vec<u8> = Vec::with_capacity(len + 1);
     let mut written = 0usize;
     call!(self, napi_get_value_string_utf8(v, buf.as_mut_ptr().cast(), len + 1, &mut written))?;
+    // SAFETY: Node-API wrote `written` (at most `len`) bytes into the buffer of `len + 1`.
     unsafe { buf.set_len(written) };
     Ok(String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
   }
@@ -202,12 +233,6 @@ impl Napi {
     Ok(v)
   }
 
-  pub fn function(self, name: &str, callback: sys::napi_callback, data: *mut c_void) -> Result<Value> {
-    let mut v = null_mut();
-    call!(self, napi_create_function(name.as_ptr().cast(), name.len() as isize, callback, data, &mut v))?;
-    Ok(v)
-  }
-
   pub fn promise(self) -> Result<(sys::napi_deferred, Value)> {
     let mut deferred = null_mut();
     let mut promise = null_mut();
@@ -242,6 +267,7 @@ impl Napi {
   }
   pub fn exception_pending(self) -> bool {
     let mut pending = false;
+    // SAFETY: a live environment of this thread (the invariant of `Napi`); a local out-pointer.
     unsafe { sys::napi_is_exception_pending(self.0, &mut pending) };
     pending
   }
@@ -262,7 +288,9 @@ impl Napi {
     call!(self, napi_get_reference_value(reference, &mut v))?;
     Ok(v)
   }
+  /// Deletes a reference of this environment made by `reference`, which is not used again.
   pub fn delete_reference(self, reference: sys::napi_ref) {
+    // SAFETY: as documented, a live reference of this live environment, deleted once.
     unsafe { sys::napi_delete_reference(self.0, reference) };
   }
 
@@ -271,20 +299,10 @@ impl Napi {
     call!(self, napi_open_handle_scope(&mut scope))?;
     Ok(scope)
   }
+  /// Closes a scope that `open_scope` opened, the innermost one still open.
   pub fn close_scope(self, scope: sys::napi_handle_scope) {
+    // SAFETY: as documented, the innermost open scope of this live environment.
     unsafe { sys::napi_close_handle_scope(self.0, scope) };
-  }
-
-  pub fn create_external_arraybuffer(
-    self,
-    data: *mut c_void,
-    len: usize,
-    finalize: sys::napi_finalize,
-    hint: *mut c_void,
-  ) -> Result<Value> {
-    let mut v = null_mut();
-    call!(self, napi_create_external_arraybuffer(data, len, finalize, hint, &mut v))?;
-    Ok(v)
   }
 }
 
@@ -302,6 +320,7 @@ pub fn throw_error(env: Napi, error: Error) {
         }
         Err(_) => {
           if !env.exception_pending() {
+            // SAFETY: a live environment of this thread; a NUL-terminated static message.
             unsafe { sys::napi_throw_error(env.0, null_mut(), c"isolated-vm: failed to build an error".as_ptr()) };
           }
         }
