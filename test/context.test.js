@@ -27,6 +27,22 @@ test('evalSync returns the last value when transferable, else undefined', () => 
   isolate.dispose();
 });
 
+test('strings from Node reach the isolate exactly, in code and in values, whatever their characters', () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  // ASCII is read in one pass; anything else (even where its UTF-8 form would fill the one-pass
+  // buffer exactly, as in 'é€') is read again as UTF-16, lone surrogates included.
+  const strings = ['plain ascii', 'latin1 é ÿ', 'é€', '€', 'x'.repeat(70000) + 'é', 'emoji 😀', 'lone \ud800 and \udc00', ''];
+  for (const string of strings) {
+    assert.equal(context.evalSync(`${JSON.stringify(string)}.length`), string.length);
+    context.global.setSync('value', string);
+    assert.equal(context.evalSync('value'), string);
+    assert.equal(context.evalSync(`value === ${JSON.stringify(string)}`), true);
+  }
+  assert.equal(context.evalSync('const café = "crème"; café'), 'crème');
+  isolate.dispose();
+});
+
 test('eval returns a promise of the same result; evalIgnored returns nothing', async () => {
   const { isolate, context } = setup();
   const promise = context.eval('6 * 7');
