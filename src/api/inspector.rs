@@ -3,7 +3,7 @@
 use crate::api::front::Front;
 use crate::api::run;
 use crate::error::Result;
-use crate::inspector::profiler;
+use crate::ops::profiler;
 use crate::ops::{self, Mode};
 use crate::transfer::{CallMode, Transferable};
 

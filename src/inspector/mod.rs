@@ -5,7 +5,7 @@
 //! Messages for it come from any thread through `Shared::inbox`; they are handled by a task on
 //! the isolate's queue when it is idle, by an interrupt when it runs JavaScript, and by the
 //! pause loop while the debugger holds it paused. What the inspector sends back goes to the
-//! session's owner: a Node function (`Sink::Node`) or a Rust channel (`Sink::Internal`).
+//! session's owner: a function of the API (`Sink::Deliver`) or a Rust channel (`Sink::Internal`).
 
 pub mod profiler;
 
@@ -21,7 +21,6 @@ use v8::UniquePtr;
 
 use crate::isolate::scheduler::TaskInput;
 use crate::isolate::{scheduler, IsolateCore};
-use crate::transfer::{CallbackData, TransferOptions, Transferable};
 
 /// The context group of every context of an isolate.
 const GROUP: i32 = 1;
@@ -64,8 +63,9 @@ impl Shared {
 
 /// Where a session's responses and notifications go.
 pub enum Sink {
-  /// The facade's delivery function: `(isResponse, callId, message)`.
-  Node(Arc<CallbackData>),
+  /// A session of the API: called with the call id of a response (none for a notification) and
+  /// the message (ops::inspector passes them on to the facade's delivery function).
+  Deliver(Box<dyn Fn(Option<i32>, String)>),
   /// A Rust consumer (the profiler): `(callId, message)`, call id -1 for notifications.
   Internal(crossbeam_channel::Sender<(i32, String)>),
 }
@@ -91,12 +91,7 @@ impl ChannelImpl for SessionChannel {
 impl SessionChannel {
   fn deliver(&self, call_id: Option<i32>, message: String) {
     match &self.sink {
-      Sink::Node(callback) => {
-        let arguments =
-          vec![Transferable::Bool(call_id.is_some()), Transferable::Number(call_id.unwrap_or(0) as f64), Transferable::string(&message)];
-        let call = crate::ops::reference::apply(&callback.function, Transferable::Undefined, arguments, 0, TransferOptions::NONE);
-        crate::ops::run_async(call, Box::new(|_| {}));
-      }
+      Sink::Deliver(deliver) => deliver(call_id, message),
       Sink::Internal(sender) => {
         let _ = sender.send((call_id.unwrap_or(-1), message));
       }

@@ -7,7 +7,7 @@ use super::Work;
 use crate::error::{Error, Result};
 use crate::inspector::{self, Message, Sink};
 use crate::isolate::{executor, IsolateCore};
-use crate::transfer::{CallbackData, Transferable};
+use crate::transfer::{CallbackData, TransferOptions, Transferable};
 
 /// A session: its isolate and the id of its V8 session there.
 pub struct SessionData {
@@ -41,7 +41,13 @@ pub fn create_session(core: &Arc<IsolateCore>, deliver: Arc<CallbackData>) -> Re
     core.clone(),
     Box::new(move |isolate| {
       let core = executor::entered()?;
-      let id = inspector::state(&core, isolate).connect(Sink::Node(deliver));
+      let id = inspector::state(&core, isolate).connect(Sink::Deliver(Box::new(move |call_id, message| {
+        // The facade's delivery function: `(isResponse, callId, message)`.
+        let arguments =
+          vec![Transferable::Bool(call_id.is_some()), Transferable::Number(call_id.unwrap_or(0) as f64), Transferable::string(&message)];
+        let call = super::reference::apply(&deliver.function, Transferable::Undefined, arguments, 0, TransferOptions::NONE);
+        super::run_async(call, Box::new(|_| {}));
+      })));
       Ok(Transferable::Session(Arc::new(SessionData { core, id, dead: AtomicBool::new(false) })))
     }),
   ))

@@ -13,6 +13,7 @@ pub mod guard;
 pub mod inspector;
 pub mod isolate;
 pub mod module;
+pub mod profiler;
 pub mod reference;
 pub mod script;
 pub mod sealed;
