@@ -9,8 +9,8 @@ use parking_lot::Mutex;
 
 use crate::error::{msg, Error, Result};
 use crate::isolate::IsolateCore;
-use crate::ops::module::ModuleData;
-use crate::transfer::{CallbackData, ContextData, CopyData, RefData, ScriptData, Transferable};
+
+use crate::transfer::{CallbackData, ContextData, CopyData, ModuleData, RefData, ScriptData, SessionData, Transferable};
 
 /// The facade classes; the binding tells the facade their numbers (api::protocol).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub enum Handle {
   Script(Releasable<ScriptData>),
   Module(Releasable<ModuleData>),
   /// An inspector session (not transferable).
-  Session(Arc<crate::ops::inspector::SessionData>),
+  Session(Arc<SessionData>),
   Reference(Releasable<RefData>),
   /// The result of `derefInto()`, usable once.
   Dereference(Releasable<RefData>),
@@ -179,7 +179,7 @@ impl Handle {
       _ => Err(illegal()),
     }
   }
-  pub fn session(&self) -> Result<&Arc<crate::ops::inspector::SessionData>> {
+  pub fn session(&self) -> Result<&Arc<SessionData>> {
     match self {
       Handle::Session(data) => Ok(data),
       _ => Err(illegal()),

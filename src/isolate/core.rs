@@ -32,7 +32,7 @@ pub struct LockedState {
   /// compile in; the next `createContext()` hands it out (see ops::isolate::in_compile_context).
   pub spare_context: Option<v8::Global<v8::Context>>,
   /// The context made last by `createContext()`, while it lives: compiling borrows it.
-  pub compile_context: Option<std::sync::Weak<crate::transfer::Remote<v8::Context>>>,
+  pub compile_context: Option<std::sync::Weak<super::Remote<v8::Context>>>,
   /// Promises rejected without a handler during the current task; reported as its error.
   pub unhandled_rejections: Vec<v8::Global<v8::Promise>>,
   /// The facade (lib/facade/), compiled for the in-isolate API.

@@ -7,7 +7,9 @@ pub mod hooks;
 pub mod memory;
 pub mod native_box;
 pub mod registry;
+pub mod remote;
 pub mod scheduler;
 pub mod timer;
 
 pub use self::core::{IsolateCore, IsolateOptions};
+pub use self::remote::Remote;

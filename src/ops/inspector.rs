@@ -7,14 +7,7 @@ use super::Work;
 use crate::error::{Error, Result};
 use crate::inspector::{self, Message, Sink};
 use crate::isolate::{executor, IsolateCore};
-use crate::transfer::{CallbackData, TransferOptions, Transferable};
-
-/// A session: its isolate and the id of its V8 session there.
-pub struct SessionData {
-  core: Arc<IsolateCore>,
-  id: u64,
-  dead: AtomicBool,
-}
+use crate::transfer::{CallbackData, SessionData, TransferOptions, Transferable};
 
 impl std::fmt::Debug for SessionData {
   fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

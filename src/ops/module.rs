@@ -17,28 +17,11 @@ use super::source::ScriptSource;
 use super::{guard, isolate::in_compile_context, Work};
 use crate::error::{catch_panic, msg, Error, Result};
 use crate::isolate::{executor, IsolateCore};
-use crate::transfer::{v8conv, CallbackData, ContextData, RefData, RefTarget, Remote, TransferOptions, Transferable, TypeOf};
+use crate::transfer::{
+  v8conv, CallbackData, ContextData, ModuleData, ModuleState, RefData, RefTarget, Remote, TransferOptions, Transferable, TypeOf,
+};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-pub struct ModuleData {
-  pub id: u64,
-  pub module: Arc<Remote<v8::Module>>,
-  /// The `filename` it was compiled with, to name it in errors.
-  pub filename: String,
-  pub specifiers: Vec<String>,
-  /// The `meta` option: called with `import.meta` the first time the module reads it.
-  pub meta: Option<Arc<CallbackData>>,
-  pub state: Mutex<ModuleState>,
-}
-
-#[derive(Default)]
-pub struct ModuleState {
-  /// The context the module was instantiated in.
-  pub context: Option<Arc<Remote<v8::Context>>>,
-  /// The facade's `import()` handler of the resolver the module was instantiated with.
-  pub importer: Option<Arc<CallbackData>>,
-}
 
 impl ModuleData {
   pub fn is_instantiated(&self) -> bool {

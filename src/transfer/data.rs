@@ -1,9 +1,13 @@
 //! The shared data behind isolated-vm objects. Several JavaScript instances (in several
 //! worlds) may point at the same data; `release()` only drops one instance's hold on it.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use super::Remote;
+use crate::isolate::IsolateCore;
 use crate::node::NodeRef;
 
 /// `reference.typeof`: note that null is "null" and symbols are "object".
@@ -101,4 +105,31 @@ impl std::fmt::Debug for NodeRef {
   fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
     write!(f, "NodeRef(env {})", self.env.id)
   }
+}
+
+/// A compiled ES module (ops::module works on it).
+pub struct ModuleData {
+  pub id: u64,
+  pub module: Arc<Remote<v8::Module>>,
+  /// The `filename` it was compiled with, to name it in errors.
+  pub filename: String,
+  pub specifiers: Vec<String>,
+  /// The `meta` option: called with `import.meta` the first time the module reads it.
+  pub meta: Option<Arc<CallbackData>>,
+  pub state: Mutex<ModuleState>,
+}
+
+#[derive(Default)]
+pub struct ModuleState {
+  /// The context the module was instantiated in.
+  pub context: Option<Arc<Remote<v8::Context>>>,
+  /// The facade's `import()` handler of the resolver the module was instantiated with.
+  pub importer: Option<Arc<CallbackData>>,
+}
+
+/// A session: its isolate and the id of its V8 session there.
+pub struct SessionData {
+  pub(crate) core: Arc<IsolateCore>,
+  pub(crate) id: u64,
+  pub(crate) dead: AtomicBool,
 }

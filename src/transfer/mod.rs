@@ -10,16 +10,15 @@ pub mod data;
 pub mod external_string;
 pub mod options;
 pub mod promise;
-pub mod remote;
 pub mod serializer;
 pub mod v8conv;
 
 use std::sync::Arc;
 
+pub use crate::isolate::Remote;
 pub use copy::CopyData;
-pub use data::{CallMode, CallbackData, ContextData, RefData, RefTarget, ScriptData, TypeOf};
+pub use data::{CallMode, CallbackData, ContextData, ModuleData, ModuleState, RefData, RefTarget, ScriptData, SessionData, TypeOf};
 pub use options::{TransferOptions, TransferType};
-pub use remote::Remote;
 
 use crate::isolate::IsolateCore;
 
@@ -64,9 +63,9 @@ pub enum Transferable {
   Isolate(Arc<IsolateCore>),
   Context(Arc<ContextData>),
   Script(Arc<ScriptData>),
-  Module(Arc<crate::ops::module::ModuleData>),
+  Module(Arc<ModuleData>),
   /// An inspector session, handed to the world that created it.
-  Session(Arc<crate::ops::inspector::SessionData>),
+  Session(Arc<SessionData>),
   Reference(Arc<RefData>),
   /// The object `derefInto()` returns (a `Dereference` instance in the caller's world).
   DereferenceHandle(Arc<RefData>),

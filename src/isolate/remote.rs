@@ -3,7 +3,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::isolate::{executor, IsolateCore};
+use super::{executor, IsolateCore};
 
 /// Counts towards the isolate's `referenceCount` while alive. Opening it requires the isolate to
 /// be current on this thread; dropping it is allowed anywhere (the v8 crate defers the release to
