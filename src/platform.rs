@@ -4,9 +4,12 @@ use std::sync::OnceLock;
 
 static PLATFORM: OnceLock<v8::SharedRef<v8::Platform>> = OnceLock::new();
 
-/// Starts our V8. Safe to call from any thread, any number of times: only the first call does
-/// the work, later ones wait until it is done.
-pub fn init() {
+/// What V8 calls on a fatal error (see `SetFatalFunction` below).
+pub type FatalFunction = unsafe extern "C" fn(file: *const std::ffi::c_char, line: i32, message: *const std::ffi::c_char);
+
+/// Starts our V8, with `fatal_error` as its hook for fatal errors. Safe to call from any thread,
+/// any number of times: only the first call does the work, later ones wait until it is done.
+pub fn init(fatal_error: FatalFunction) {
   PLATFORM.get_or_init(|| {
     // The user's flags (src/flags.rs) are in; ours, set below, override them.
     crate::flags::freeze();
@@ -22,12 +25,17 @@ pub fn init() {
     // never be stopped: not by a timeout, not by the memory limit, not by dispose().
     v8::V8::set_flags_from_string("--no-turboshaft-loop-unrolling");
     // SAFETY: V8's own hook for fatal errors, set before anything can fail.
-    unsafe { SetFatalFunction(crate::ops::catastrophe::fatal_error) };
+    unsafe { SetFatalFunction(fatal_error) };
     let platform = v8::new_unprotected_default_platform(0, false).make_shared();
     v8::V8::initialize_platform(platform.clone());
     v8::V8::initialize();
     platform
   });
+}
+
+/// Whether V8 has started (`init`).
+pub fn started() -> bool {
+  PLATFORM.get().is_some()
 }
 
 /// Runs the foreground tasks V8 posted for this isolate (GC follow-ups, wasm tier-up,
@@ -45,5 +53,5 @@ unsafe extern "C" {
   /// `v8::base::SetFatalFunction`: V8 calls the function on a fatal error before aborting, and
   /// does not abort if it never returns. Not bound by the v8 crate; part of its V8 library.
   #[link_name = "_ZN2v84base16SetFatalFunctionEPFvPKciS2_E"]
-  fn SetFatalFunction(function: unsafe extern "C" fn(file: *const std::ffi::c_char, line: i32, message: *const std::ffi::c_char));
+  fn SetFatalFunction(function: FatalFunction);
 }

@@ -26,7 +26,7 @@ pub fn new(front: &mut dyn Front) -> Result<()> {
     Realm::Node(env) => Some(env.id),
     Realm::Isolate(core) => core.owner_env,
   };
-  let core = IsolateCore::new(IsolateOptions { memory_limit_mb, inspector, on_catastrophic_error, owner_env, snapshot })?;
+  let core = ops::isolate::new_isolate(IsolateOptions { memory_limit_mb, inspector, on_catastrophic_error, owner_env, snapshot })?;
   front.bind(0, Handle::Isolate(core))
 }
 

@@ -90,8 +90,12 @@ pub struct IsolateCore {
 }
 
 impl IsolateCore {
-  pub fn new(options: IsolateOptions) -> Result<Arc<IsolateCore>> {
-    crate::platform::init();
+  /// A new isolate; `install` sets the V8 callbacks of the layers above (modules, fatal
+  /// out-of-memory) on it. V8 must have started (platform::init).
+  pub fn new(options: IsolateOptions, install: impl FnOnce(&mut v8::Isolate)) -> Result<Arc<IsolateCore>> {
+    if !crate::platform::started() {
+      return Err(Error::generic("isolated-vm: V8 has not started"));
+    }
     let limit_bytes = (options.memory_limit_mb * 1024.0 * 1024.0) as usize;
     let memory = Arc::new(MemoryLimit::new(limit_bytes));
     // Heap sizes as isolated-vm sets them: the old generation gets the whole limit; the young
@@ -110,9 +114,7 @@ impl IsolateCore {
     isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
     isolate.set_promise_reject_callback(super::hooks::promise_reject);
     isolate.set_modify_code_generation_from_strings_callback(super::hooks::allow_code_generation);
-    isolate.set_host_import_module_dynamically_callback(crate::ops::module::import_dynamically);
-    isolate.set_host_initialize_import_meta_object_callback(crate::ops::module::initialize_import_meta);
-    isolate.set_oom_error_handler(crate::ops::catastrophe::out_of_memory);
+    install(&mut isolate);
     let handle = isolate.thread_safe_handle();
     // SAFETY: what hangs off the isolate is `Send`: its callbacks are plain functions, their data
     // the `MemoryLimit` (`Send + Sync`, kept alive by the allocator); it has no slots or embedder

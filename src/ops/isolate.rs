@@ -7,8 +7,19 @@ use super::sealed::{self, Kind};
 use super::source::ScriptSource;
 use super::Work;
 use crate::error::{Error, Result};
-use crate::isolate::{executor, hooks, IsolateCore};
+use crate::isolate::{executor, hooks, IsolateCore, IsolateOptions};
 use crate::transfer::{ContextData, RefData, RefTarget, Remote, ScriptData, Transferable, TypeOf};
+
+/// A new isolate, starting V8 first if needed, with the V8 callbacks of ops: modules'
+/// `import()` and `import.meta`, and surviving fatal out-of-memory errors.
+pub fn new_isolate(options: IsolateOptions) -> Result<Arc<IsolateCore>> {
+  crate::platform::init(super::catastrophe::fatal_error);
+  IsolateCore::new(options, |isolate| {
+    isolate.set_host_import_module_dynamically_callback(super::module::import_dynamically);
+    isolate.set_host_initialize_import_meta_object_callback(super::module::initialize_import_meta);
+    isolate.set_oom_error_handler(super::catastrophe::out_of_memory);
+  })
+}
 
 /// Runs `compile` in a context of the isolate: V8 compiles in one, though scripts and modules
 /// belong to none. Making a context costs more than most compiles (the first of an isolate

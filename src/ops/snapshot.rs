@@ -48,7 +48,7 @@ pub struct Limits {
 
 /// Makes a sealed snapshot of the scripts' global state (blocking the caller).
 pub fn create(scripts: Vec<ScriptSource>, warmup: Option<ScriptSource>, limits: Limits) -> Result<Vec<u8>> {
-  crate::platform::init();
+  crate::platform::init(super::catastrophe::fatal_error);
   let (reply, result) = crossbeam_channel::bounded(1);
   std::thread::Builder::new()
     .name("isolated-vm-snapshot".into())
