@@ -133,6 +133,10 @@ impl Error {
   pub fn range_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::RangeError, message)
   }
+  /// The error for a binding function called on the wrong kind of object.
+  pub fn illegal_invocation() -> Error {
+    Error::type_error(msg::ILLEGAL_INVOCATION)
+  }
 
   /// An error of work done in another world (an isolate), as the caller gets it: one made by
   /// isolated-vm there, which has no stack of its own, still shows where it crossed over.

@@ -158,54 +158,49 @@ impl Handle {
   pub fn isolate(&self) -> Result<&Arc<IsolateCore>> {
     match self {
       Handle::Isolate(core) => Ok(core),
-      _ => Err(illegal()),
+      _ => Err(Error::illegal_invocation()),
     }
   }
   pub fn context(&self) -> Result<Arc<ContextData>> {
     match self {
       Handle::Context(data) => data.get(),
-      _ => Err(illegal()),
+      _ => Err(Error::illegal_invocation()),
     }
   }
   pub fn script(&self) -> Result<&Releasable<ScriptData>> {
     match self {
       Handle::Script(data) => Ok(data),
-      _ => Err(illegal()),
+      _ => Err(Error::illegal_invocation()),
     }
   }
   pub fn module(&self) -> Result<Arc<ModuleData>> {
     match self {
       Handle::Module(data) => data.get(),
-      _ => Err(illegal()),
+      _ => Err(Error::illegal_invocation()),
     }
   }
   pub fn session(&self) -> Result<&Arc<SessionData>> {
     match self {
       Handle::Session(data) => Ok(data),
-      _ => Err(illegal()),
+      _ => Err(Error::illegal_invocation()),
     }
   }
   pub fn module_releasable(&self) -> Result<&Releasable<ModuleData>> {
     match self {
       Handle::Module(data) => Ok(data),
-      _ => Err(illegal()),
+      _ => Err(Error::illegal_invocation()),
     }
   }
   pub fn reference(&self) -> Result<&Releasable<RefData>> {
     match self {
       Handle::Reference(data) => Ok(data),
-      _ => Err(illegal()),
+      _ => Err(Error::illegal_invocation()),
     }
   }
   pub fn external_copy(&self) -> Result<&Releasable<CopyData>> {
     match self {
       Handle::ExternalCopy(data) => Ok(data),
-      _ => Err(illegal()),
+      _ => Err(Error::illegal_invocation()),
     }
   }
-}
-
-/// The error for a binding function called on the wrong kind of object.
-pub fn illegal() -> Error {
-  Error::type_error(msg::ILLEGAL_INVOCATION)
 }

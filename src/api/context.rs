@@ -2,7 +2,7 @@
 
 use crate::api::front::Front;
 use crate::api::{run, script_source};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ops::{self, Mode};
 use crate::transfer::{TransferOptions, Transferable};
 
@@ -47,7 +47,7 @@ pub fn release(front: &mut dyn Front) -> Result<()> {
   let handle = front.handle(0)?;
   let released = match &*handle {
     crate::handle::Handle::Context(data) => data.release().is_some(),
-    _ => return Err(crate::handle::illegal()),
+    _ => return Err(Error::illegal_invocation()),
   };
   front.ret(Transferable::Bool(released))
 }

@@ -38,7 +38,7 @@ pub fn set_hrtime_base(seconds: f64, nanoseconds: f64) -> Result<()> {
 /// The facade computes differences.
 pub fn hrtime(front: &mut dyn Front) -> Result<()> {
   if !matches!(*front.handle(0)?, Handle::Lib) {
-    return Err(crate::handle::illegal());
+    return Err(Error::illegal_invocation());
   }
   let now = monotonic_ns()? + HRTIME_OFFSET_NS.load(Ordering::Relaxed);
   let (seconds, nanoseconds) = (now.div_euclid(1_000_000_000), now.rem_euclid(1_000_000_000));

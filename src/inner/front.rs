@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::api::front::Front;
 use crate::error::{Error, Result};
-use crate::handle::{illegal, Handle};
+use crate::handle::Handle;
 use crate::isolate::executor;
 use crate::ops::completion::Completion;
 use crate::ops::Realm;
@@ -61,7 +61,7 @@ impl Front for V8Call<'_, '_, '_> {
   }
 
   fn handle(&mut self, index: usize) -> Result<Arc<Handle>> {
-    self.try_handle(index)?.ok_or_else(illegal)
+    self.try_handle(index)?.ok_or_else(Error::illegal_invocation)
   }
 
   fn try_handle(&mut self, index: usize) -> Result<Option<Arc<Handle>>> {
@@ -105,7 +105,7 @@ impl Front for V8Call<'_, '_, '_> {
   }
 
   fn bind(&mut self, index: usize, handle: Handle) -> Result<()> {
-    let object = v8::Local::<v8::Object>::try_from(self.arg(index)).map_err(|_| illegal())?;
+    let object = v8::Local::<v8::Object>::try_from(self.arg(index)).map_err(|_| Error::illegal_invocation())?;
     super::bind(self.scope, object, handle)
   }
 

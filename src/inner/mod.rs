@@ -46,7 +46,7 @@ pub fn facade_handle(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Valu
 /// Attaches `handle` to a facade object of the current isolate.
 pub fn bind(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, handle: Handle) -> Result<()> {
   if object.internal_field_count() == 0 {
-    return Err(crate::handle::illegal());
+    return Err(Error::illegal_invocation());
   }
   if facade_handle(scope, object.into())?.is_some() {
     return Err(Error::type_error("Object is already an isolated-vm object"));
@@ -150,7 +150,7 @@ fn call_binding<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallback
   let result = catch_panic(|| {
     // SAFETY: this callback only serves the functions `binding` made, whose data is an External
     // of a `BindingFn` (JavaScript cannot change a function's data).
-    let function: BindingFn = unsafe { std::mem::transmute(function.map_err(|_| crate::handle::illegal())?) };
+    let function: BindingFn = unsafe { std::mem::transmute(function.map_err(|_| Error::illegal_invocation())?) };
     function(&mut call)
   });
   match result {

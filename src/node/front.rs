@@ -9,8 +9,8 @@ use super::napi::{Napi, Value};
 use super::{convert, facade, NodeEnv};
 use crate::api::front::Front;
 use crate::api::BindingFn;
-use crate::error::Result;
-use crate::handle::{illegal, Handle};
+use crate::error::{Error, Result};
+use crate::handle::Handle;
 use crate::ops::completion::Completion;
 use crate::ops::Realm;
 use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
@@ -78,7 +78,7 @@ impl Front for NodeCall {
   }
 
   fn handle(&mut self, index: usize) -> Result<Arc<Handle>> {
-    self.try_handle(index)?.ok_or_else(illegal)
+    self.try_handle(index)?.ok_or_else(Error::illegal_invocation)
   }
 
   fn try_handle(&mut self, index: usize) -> Result<Option<Arc<Handle>>> {

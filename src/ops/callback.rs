@@ -52,7 +52,7 @@ fn trampoline<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackAr
     v8::Local::<v8::ArrayBuffer>::try_from(args.data()).ok().and_then(|data| unsafe { native_box::get::<Arc<CallbackData>>(data) });
   let mut call = V8Call::new(scope, &args);
   let result = catch_panic(|| {
-    let data = data.ok_or_else(crate::handle::illegal)?;
+    let data = data.ok_or_else(Error::illegal_invocation)?;
     invoke(&mut call, &data)
   });
   match result {

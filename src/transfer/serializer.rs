@@ -38,7 +38,7 @@ impl v8::ValueSerializerImpl for SerializerDelegate {
     serializer: &dyn v8::ValueSerializerHelper,
   ) -> Option<bool> {
     let transferred = crate::inner::facade_handle(scope, object.into())
-      .and_then(|handle| handle.ok_or_else(crate::handle::illegal))
+      .and_then(|handle| handle.ok_or_else(Error::illegal_invocation))
       .and_then(|handle| handle.transfer_out());
     match transferred {
       Ok(value) => {
