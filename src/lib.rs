@@ -1,14 +1,22 @@
 //! isolated-vm in Rust: a Node-API addon embedding its own V8.
 //!
-//! Layout:
-//! - `platform`: starting V8 once per process; `flags`: the V8 flags applied before that.
-//! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers).
-//! - `transfer`: what crosses between worlds (`Transferable`) and its conversions for isolates.
+//! Layout, lowest layer first:
+//! - `error`; `platform`: starting V8 once per process; `flags`: the V8 flags applied before that.
+//! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers, `Remote`).
+//! - `inspector`: the V8 inspector of an isolate (DevTools sessions, the profiler's domain).
+//! - `transfer`: what crosses between worlds (`Transferable`, the shared data behind objects)
+//!   and its conversions for isolates; `handle`: the native state behind each facade object.
 //! - `ops`: the operations behind the API, independent of the caller's world.
-//! - `api`: the binding functions the JavaScript facade calls, written once for both worlds.
+//! - `api`: the binding functions the JavaScript facade calls, written once for both worlds, and
+//!   the protocol the facade checks at start (`api::protocol`).
 //! - `node`: the Node side (environments, Node-API conversions, module initialization).
 //! - `inner`: the API inside isolates.
-//! - `inspector`: the V8 inspector (DevTools sessions, the CPU profiler).
+//!
+//! `platform`, `inspector`, `handle` and `api` name no layer above them. Not yet true elsewhere:
+//! an error may carry a thrown `Transferable`, the isolate core keeps state of higher layers (the
+//! module registry, the inspector, promise deadlines, `onCatastrophicError`), `transfer`
+//! recognizes facade objects through `inner` and holds `node::NodeRef`, and `ops` converts Node
+//! values through `node` and dispatches through `api::front::Front`.
 //!
 //! Every `unsafe` block and impl says why it is sound in a `// SAFETY:` comment (clippy checks).
 
