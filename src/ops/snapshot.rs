@@ -117,15 +117,7 @@ fn run_scripts(isolate: &mut v8::Isolate, scripts: Vec<ScriptSource>, warmup: Op
   {
     let scope = &mut v8::ContextScope::new(scope, context);
     for mut source in scripts {
-      let mut v8_source = source.compile_source(scope, false, None)?;
-      let script = guard::compile(scope, CompileSite::Own, |scope| {
-        v8::script_compiler::compile(
-          scope,
-          &mut v8_source,
-          v8::script_compiler::CompileOptions::NoCompileOptions,
-          v8::script_compiler::NoCacheReason::NoReason,
-        )
-      })?;
+      let script = compile(scope, &mut source)?;
       run(scope, |scope| script.run(scope))?;
       compiled.push(v8::Global::new(scope, script.get_unbound_script(scope)));
     }
@@ -136,15 +128,7 @@ fn run_scripts(isolate: &mut v8::Isolate, scripts: Vec<ScriptSource>, warmup: Op
       let script = v8::Local::new(scope, script).bind_to_current_context(scope);
       run(scope, |scope| script.run(scope))?;
     }
-    let mut v8_source = warmup.compile_source(scope, false, None)?;
-    let script = guard::compile(scope, CompileSite::Own, |scope| {
-      v8::script_compiler::compile(
-        scope,
-        &mut v8_source,
-        v8::script_compiler::CompileOptions::NoCompileOptions,
-        v8::script_compiler::NoCacheReason::NoReason,
-      )
-    })?;
+    let script = compile(scope, &mut warmup)?;
     run(scope, |scope| script.run(scope))?;
   }
   Ok(())
@@ -177,4 +161,17 @@ pub fn open(mut sealed: Vec<u8>) -> Result<v8::StartupData> {
     return Err(Error::generic("Snapshot is not valid: it was made by another version of isolated-vm"));
   }
   Ok(data)
+}
+
+/// One of the scripts, compiled in the current context (no code cache).
+fn compile<'s>(scope: &mut v8::PinScope<'s, '_>, source: &mut ScriptSource) -> Result<v8::Local<'s, v8::Script>> {
+  let mut v8_source = source.compile_source(scope, false, None)?;
+  guard::compile(scope, CompileSite::Own, |scope| {
+    v8::script_compiler::compile(
+      scope,
+      &mut v8_source,
+      v8::script_compiler::CompileOptions::NoCompileOptions,
+      v8::script_compiler::NoCacheReason::NoReason,
+    )
+  })
 }
