@@ -15,7 +15,8 @@ use crate::transfer::{CallMode, TransferOptions, Transferable};
 pub fn new(front: &mut dyn Front) -> Result<()> {
   let memory_limit_mb = front.number(1)?;
   let inspector = front.boolean(2)?;
-  let on_catastrophic_error = if front.is_nullish(3) { None } else { Some(front.callback(3, CallMode::Ignored)?) };
+  let on_catastrophic_error =
+    if front.is_nullish(3) { None } else { Some(ops::catastrophe::handler(front.callback(3, CallMode::Ignored)?)) };
   let snapshot = if front.is_nullish(4) {
     None
   } else {

@@ -16,9 +16,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use v8::inspector::{ChannelImpl, StringBuffer, StringView, V8Inspector, V8InspectorClient, V8InspectorClientImpl, V8InspectorSession};
 use v8::UniquePtr;
 
+use crate::isolate::extensions::Extension;
 use crate::isolate::scheduler::TaskInput;
 use crate::isolate::{scheduler, IsolateCore};
 
@@ -112,7 +114,27 @@ pub struct State {
   default_context: RefCell<Option<v8::Global<v8::Context>>>,
 }
 
-/// The inspector state as the isolate core keeps it. Only used with the isolate locked, which
+/// What the isolate keeps of its inspector (an `Extension`): the state, once something needs
+/// it (sessions, the profiler, inspectable contexts), and the inbox of messages for its sessions.
+#[derive(Default)]
+struct Slot {
+  cell: Mutex<Option<InspectorCell>>,
+  shared: Arc<Shared>,
+}
+
+impl Extension for Slot {
+  /// Sessions stop taking messages.
+  fn disposed(&self) {
+    self.shared.close();
+  }
+
+  /// The inspector goes before the V8 isolate, which it uses.
+  fn take_before_teardown(&self) -> Option<Box<dyn Send>> {
+    self.cell.lock().take().map(|cell| Box::new(cell) as Box<dyn Send>)
+  }
+}
+
+/// The inspector state as the isolate keeps it. Only used with the isolate locked, which
 /// serializes the threads that touch it.
 pub struct InspectorCell(Rc<State>);
 // SAFETY: the `Rc`, its clones and what they reach are only used with the isolate locked,
@@ -253,11 +275,12 @@ impl State {
 /// The isolate's inspector state, created the first time it is needed. The isolate must be
 /// locked on this thread.
 pub fn state(core: &IsolateCore, isolate: &mut v8::Isolate) -> Rc<State> {
-  let mut cell = core.inspector.lock();
+  let slot = core.extensions.get::<Slot>();
+  let mut cell = slot.cell.lock();
   if let Some(InspectorCell(state)) = &*cell {
     return state.clone();
   }
-  let shared = core.inspector_shared.clone();
+  let shared = slot.shared.clone();
   let state = Rc::new(State {
     sessions: RefCell::new(HashMap::new()),
     inspector: OnceCell::new(),
@@ -274,13 +297,15 @@ pub fn state(core: &IsolateCore, isolate: &mut v8::Isolate) -> Rc<State> {
 
 /// The isolate's inspector state if it exists. The isolate must be locked on this thread.
 pub fn existing(core: &IsolateCore) -> Option<Rc<State>> {
-  core.inspector.lock().as_ref().map(|InspectorCell(state)| state.clone())
+  let slot = core.extensions.existing::<Slot>()?;
+  let cell = slot.cell.lock();
+  cell.as_ref().map(|InspectorCell(state)| state.clone())
 }
 
 /// Queues a message for a session of the isolate and gets it handled soon: by a task if the
 /// isolate is idle, by an interrupt if it is running JavaScript, or by the pause loop.
 pub fn send(core: &Arc<IsolateCore>, message: Message) {
-  let _ = core.inspector_shared.inbox.0.send(message);
+  let _ = core.extensions.get::<Slot>().shared.inbox.0.send(message);
   let data = Box::into_raw(Box::new(Arc::downgrade(core)));
   if !core.handle.request_interrupt(on_interrupt, data.cast()) {
     // SAFETY: the interrupt was not queued, so `on_interrupt` will not take the box back.

@@ -7,18 +7,22 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::clock::Clock;
+use super::extensions::Extensions;
 use super::memory::{self, MemoryLimit};
 use super::scheduler::{self, Task, TaskInput};
 use crate::error::{msg, Error, Result};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// What `onCatastrophicError` becomes: called with the message when V8 dies in the isolate.
+pub type CatastropheHandler = Box<dyn Fn(String) + Send + Sync>;
+
 /// Options of `new Isolate(...)` after validation.
 pub struct IsolateOptions {
   pub memory_limit_mb: f64,
   pub inspector: bool,
   /// Called with a message when V8 reports a fatal error in the isolate.
-  pub on_catastrophic_error: Option<Arc<crate::transfer::CallbackData>>,
+  pub on_catastrophic_error: Option<CatastropheHandler>,
   /// The Node environment that created the isolate; its isolates are disposed with it.
   pub owner_env: Option<u64>,
   /// A V8 startup snapshot to start from (checked by ops::snapshot::open).
@@ -37,8 +41,6 @@ pub struct LockedState {
   pub unhandled_rejections: Vec<v8::Global<v8::Promise>>,
   /// The facade (lib/facade/), compiled for the in-isolate API.
   pub facade_script: Option<v8::Global<v8::UnboundScript>>,
-  /// The isolate's ES modules, for V8's module callbacks.
-  pub modules: crate::ops::module::ModuleRegistry,
 }
 
 pub(crate) struct TaskQueue {
@@ -73,20 +75,14 @@ pub struct IsolateCore {
   last_pump: Mutex<std::time::Instant>,
   pub inspector_enabled: bool,
   pub owner_env: Option<u64>,
-  pub on_catastrophic_error: Option<Arc<crate::transfer::CallbackData>>,
-  /// The outcome handler of the task running now, for isolates with `onCatastrophicError`: if
-  /// V8 dies under it, the caller still gets an answer (see ops::catastrophe).
-  pub(crate) in_flight: Mutex<Option<Arc<crate::ops::catastrophe::Rescue>>>,
+  pub on_catastrophic_error: Option<CatastropheHandler>,
   /// Pool threads of this isolate suspended in a synchronous call to Node: Node may then call
   /// back into the isolate synchronously, on its own thread.
   pub waiting_on_node: AtomicUsize,
-  /// When the promises of calls with a timeout run out of time (see ops::guard::limit_promise).
-  pub(crate) deadlines: Mutex<Vec<(std::time::Instant, std::sync::Weak<crate::transfer::promise::PromiseState>)>>,
   /// The thread this isolate is pinned to, if any (see scheduler::pin).
   pub(crate) pinned: Mutex<Option<scheduler::PinnedThread>>,
-  /// The V8 inspector, once something needs it (sessions, profiler, inspectable contexts).
-  pub(crate) inspector: Mutex<Option<crate::inspector::InspectorCell>>,
-  pub(crate) inspector_shared: Arc<crate::inspector::Shared>,
+  /// What the layers above keep in the isolate.
+  pub extensions: Extensions,
 }
 
 impl IsolateCore {
@@ -118,7 +114,7 @@ impl IsolateCore {
     let handle = isolate.thread_safe_handle();
     // SAFETY: what hangs off the isolate is `Send`: its callbacks are plain functions, their data
     // the `MemoryLimit` (`Send + Sync`, kept alive by the allocator); it has no slots or embedder
-    // data, and the inspector attached later is only used under the lock (`InspectorCell`). No
+    // data, and the inspector attached later is only used under the lock (`inspector::InspectorCell`). No
     // `Global::open` reference exists yet, and the isolate is still on this thread.
     let shared = unsafe { isolate.try_into_shared() }.map_err(|_| Error::generic("Failed to create isolate"))?;
     let core = Arc::new(IsolateCore {
@@ -138,12 +134,9 @@ impl IsolateCore {
       inspector_enabled: options.inspector,
       owner_env: options.owner_env,
       on_catastrophic_error: options.on_catastrophic_error,
-      in_flight: Mutex::new(None),
       waiting_on_node: AtomicUsize::new(0),
-      deadlines: Mutex::new(Vec::new()),
       pinned: Mutex::new(None),
-      inspector: Mutex::new(None),
-      inspector_shared: Arc::new(crate::inspector::Shared::default()),
+      extensions: Extensions::default(),
     });
     super::registry::register(&core);
     Ok(core)
@@ -210,7 +203,6 @@ impl IsolateCore {
       return false;
     }
     self.handle.terminate_execution();
-    self.inspector_shared.close();
     // A pinned isolate's thread stops at once: its queue is not drained.
     let pinned = self.pinned.lock().take().is_some();
     let drained = {
@@ -223,8 +215,7 @@ impl IsolateCore {
       self.cancel_queued();
       self.release_isolate();
     }
-    let instantiations = self.locked.lock().modules.forget_instantiations();
-    drop(instantiations);
+    self.extensions.disposed();
     super::registry::unregister(self.id);
     true
   }
@@ -264,9 +255,9 @@ impl IsolateCore {
   /// other isolates; if someone still uses it, the last of them destroys it when done.
   pub(crate) fn release_isolate(&self) {
     let shared = self.shared.lock().take();
-    let inspector = self.inspector.lock().take();
+    let before_teardown = self.extensions.take_before_teardown();
     if let Some(shared) = shared {
-      super::registry::reap(shared, inspector);
+      super::registry::reap(shared, before_teardown);
     }
   }
 
@@ -328,10 +319,10 @@ impl Drop for IsolateCore {
     // that its V8 isolate is destroyed right away when that is safe: this runs when Node's
     // garbage collector finalizes the last handle, and the memory should be back then.
     let shared = self.shared.lock().take();
-    let inspector = self.inspector.lock().take();
+    let before_teardown = self.extensions.take_before_teardown();
     self.dispose();
     if let Some(shared) = shared {
-      super::registry::destroy(shared, inspector);
+      super::registry::destroy(shared, before_teardown);
     }
   }
 }

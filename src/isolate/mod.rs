@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod core;
 pub mod executor;
+pub mod extensions;
 pub mod hooks;
 pub mod memory;
 pub mod native_box;

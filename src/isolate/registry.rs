@@ -38,8 +38,8 @@ pub fn dispose_owned_by(env: Option<u64>) {
 /// Destroys a disposed isolate's V8 isolate on the reaper thread. Destruction takes the
 /// isolate's lock, which a thread holding other isolates must never wait for; if someone still
 /// uses the isolate, the last of them destroys it when done.
-pub fn reap(shared: Arc<v8::SharedIsolate>, inspector: Option<crate::inspector::InspectorCell>) {
-  reap_later(Box::new(Reaped { shared, inspector }));
+pub fn reap(shared: Arc<v8::SharedIsolate>, before_teardown: Vec<Box<dyn Send>>) {
+  reap_later(Box::new(Reaped { shared, before_teardown }));
 }
 
 /// Destroys the V8 isolate of an isolate nobody references any more, on this thread if that is
@@ -47,11 +47,11 @@ pub fn reap(shared: Arc<v8::SharedIsolate>, inspector: Option<crate::inspector::
 /// besides ours) and this thread holds no isolate (destruction takes the isolate's lock).
 /// Otherwise it goes to the reaper. Called when Node's garbage collector finalizes the last
 /// handle to an isolate, so that its memory is back at once rather than later.
-pub fn destroy(shared: Arc<v8::SharedIsolate>, inspector: Option<crate::inspector::InspectorCell>) {
+pub fn destroy(shared: Arc<v8::SharedIsolate>, before_teardown: Vec<Box<dyn Send>>) {
   if Arc::strong_count(&shared) > 1 || super::executor::in_any_isolate() {
-    return reap(shared, inspector);
+    return reap(shared, before_teardown);
   }
-  drop(Reaped { shared, inspector });
+  drop(Reaped { shared, before_teardown });
   // The reaper returns the freed memory to the system once things are quiet.
   reap_later(Box::new(()));
 }
@@ -59,14 +59,16 @@ pub fn destroy(shared: Arc<v8::SharedIsolate>, inspector: Option<crate::inspecto
 /// A V8 isolate to destroy, with what must go before it while it is still alive.
 struct Reaped {
   shared: Arc<v8::SharedIsolate>,
-  inspector: Option<crate::inspector::InspectorCell>,
+  /// What the layers above kept in the isolate that must go while it is alive and locked
+  /// (extensions::Extension::take_before_teardown): the inspector, for one.
+  before_teardown: Vec<Box<dyn Send>>,
 }
 
 impl Drop for Reaped {
   fn drop(&mut self) {
-    if let Some(inspector) = self.inspector.take() {
+    if !self.before_teardown.is_empty() {
       let _locker = self.shared.lock();
-      drop(inspector);
+      self.before_teardown.clear();
     }
   }
 }

@@ -16,11 +16,29 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::error::{msg, Error, Result};
+use crate::isolate::core::CatastropheHandler;
+use crate::isolate::extensions::Extension;
 use crate::isolate::{executor, scheduler, IsolateCore};
-use crate::transfer::{TransferOptions, Transferable};
+use crate::transfer::{CallbackData, TransferOptions, Transferable};
 
 /// The outcome handler of a running task, taken by whoever answers first.
 pub type Rescue = Mutex<Option<Box<dyn FnOnce(Result<Transferable>) + Send>>>;
+
+/// The outcome handler of the task running now, for isolates with `onCatastrophicError`: if V8
+/// dies under it, the caller still gets an answer. Kept in the isolate (an `Extension`).
+#[derive(Default)]
+pub struct InFlight(pub Mutex<Option<Arc<Rescue>>>);
+
+impl Extension for InFlight {}
+
+/// What `onCatastrophicError` (the facade's function `callback`) becomes in the isolate.
+pub fn handler(callback: Arc<CallbackData>) -> CatastropheHandler {
+  Box::new(move |message| {
+    let call =
+      super::reference::apply(&callback.function, Transferable::Undefined, vec![Transferable::string(&message)], 0, TransferOptions::NONE);
+    super::run_async(call, Box::new(|_| {}));
+  })
+}
 
 /// The message `onCatastrophicError` receives (the original's wording).
 const OUT_OF_MEMORY: &str = "Catastrophic out-of-memory error";
@@ -58,13 +76,11 @@ fn give_up(core: &Arc<IsolateCore>, message: String) {
   if !core.abandon() {
     return;
   }
-  let rescue = core.in_flight.lock().take();
+  let rescue = core.extensions.get::<InFlight>().0.lock().take();
   if let Some(done) = rescue.and_then(|rescue| rescue.lock().take()) {
     done(Err(Error::generic(msg::MEMORY_LIMIT)));
   }
-  if let Some(callback) = &core.on_catastrophic_error {
-    let call =
-      super::reference::apply(&callback.function, Transferable::Undefined, vec![Transferable::string(&message)], 0, TransferOptions::NONE);
-    super::run_async(call, Box::new(|_| {}));
+  if let Some(handler) = &core.on_catastrophic_error {
+    handler(message);
   }
 }

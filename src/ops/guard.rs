@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
+use crate::isolate::extensions::Extension;
 use crate::isolate::timer::Timer;
 use crate::isolate::{executor, IsolateCore};
+use crate::transfer::promise::PromiseState;
 use crate::transfer::{v8conv, Transferable};
 
 /// Runs `run` (which calls into JavaScript) in the current context of the current isolate.
@@ -125,9 +127,17 @@ pub fn run_microtasks(scope: &mut v8::PinScope<'_, '_>, core: &IsolateCore) -> b
   stopped
 }
 
+/// When the promises of calls with a timeout run out of time (see `limit_promise`). Kept in the
+/// isolate (an `Extension`).
+#[derive(Default)]
+struct Deadlines(Mutex<Vec<(Instant, std::sync::Weak<PromiseState>)>>);
+
+impl Extension for Deadlines {}
+
 /// The earliest deadline of a call's promise still pending, forgetting settled ones.
 fn earliest_deadline(core: &IsolateCore) -> Option<Instant> {
-  let mut deadlines = core.deadlines.lock();
+  let deadlines = core.extensions.existing::<Deadlines>()?;
+  let mut deadlines = deadlines.0.lock();
   if deadlines.is_empty() {
     return None;
   }
@@ -145,7 +155,7 @@ pub fn limit_promise(value: &Transferable, timeout_ms: u32, started: Instant) {
     return;
   }
   let at = started + Duration::from_millis(timeout_ms as u64);
-  core.deadlines.lock().push((at, Arc::downgrade(state)));
+  core.extensions.get::<Deadlines>().0.lock().push((at, Arc::downgrade(state)));
   // The timer keeps the outcome alive: a promise that can never settle may be garbage collected
   // meanwhile, and the call must still end with the timeout. Firing after the promise settled
   // does nothing: the first outcome stands.

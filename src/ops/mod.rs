@@ -190,12 +190,13 @@ pub fn run_async(work: Work, done: Box<dyn FnOnce(Result<Transferable>) + Send>)
       // error can still answer it.
       let rescue = Arc::new(catastrophe::Rescue::new(Some(done)));
       let task_core = core.clone();
+      let in_flight = core.extensions.get::<catastrophe::InFlight>();
       core.post(Box::new(move |input| {
         let result = match input {
           TaskInput::Run(isolate) => {
-            *task_core.in_flight.lock() = Some(rescue.clone());
+            *in_flight.0.lock() = Some(rescue.clone());
             let result = finish(&task_core, isolate, work);
-            task_core.in_flight.lock().take();
+            in_flight.0.lock().take();
             result
           }
           TaskInput::Cancelled => Err(Error::generic(msg::ISOLATE_DISPOSED)),

@@ -16,6 +16,7 @@ use super::sealed::{self, Kind};
 use super::source::ScriptSource;
 use super::{guard, isolate::in_compile_context, Work};
 use crate::error::{catch_panic, msg, Error, Result};
+use crate::isolate::extensions::Extension;
 use crate::isolate::{executor, IsolateCore};
 use crate::transfer::{
   v8conv, CallbackData, ContextData, ModuleData, ModuleState, RefData, RefTarget, Remote, TransferOptions, Transferable, TypeOf,
@@ -36,9 +37,13 @@ impl std::fmt::Debug for ModuleData {
 }
 
 /// Modules of an isolate, by V8 identity hash (for the `import.meta` callback) and by id (for
-/// `import()`, which only knows the host-defined options of its referrer).
+/// `import()`, which only knows the host-defined options of its referrer). Kept in the isolate
+/// (an `Extension`).
 #[derive(Default)]
-pub struct ModuleRegistry {
+pub struct Modules(Mutex<ModuleRegistry>);
+
+#[derive(Default)]
+struct ModuleRegistry {
   by_hash: HashMap<i32, Vec<Weak<ModuleData>>>,
   by_id: HashMap<u64, Weak<ModuleData>>,
   /// Entries of dropped modules are pruned when the registry has doubled since the last prune,
@@ -60,12 +65,19 @@ impl ModuleRegistry {
     self.by_id.insert(data.id, Arc::downgrade(data));
   }
 
-  /// Forgets what modules were instantiated with, when the isolate is disposed. The `import()`
-  /// handlers hold the resolvers, which often hold the modules: left alone, that cycle through
-  /// the caller's world would keep everything alive.
-  pub fn forget_instantiations(&mut self) -> Vec<ModuleState> {
+  fn forget_instantiations(&mut self) -> Vec<ModuleState> {
     let modules = self.by_id.values().filter_map(Weak::upgrade);
     modules.map(|module| std::mem::take(&mut *module.state.lock())).collect()
+  }
+}
+
+impl Extension for Modules {
+  /// Forgets what modules were instantiated with. The `import()` handlers hold the resolvers,
+  /// which often hold the modules: left alone, that cycle through the caller's world would keep
+  /// everything alive. Dropped after the registry's lock is released.
+  fn disposed(&self) {
+    let instantiations = self.0.lock().forget_instantiations();
+    drop(instantiations);
   }
 }
 
@@ -73,8 +85,9 @@ impl ModuleRegistry {
 fn lookup(scope: &mut v8::PinScope<'_, '_>, module: v8::Local<v8::Module>) -> Option<Arc<ModuleData>> {
   let core = executor::current()?;
   let candidates: Vec<Arc<ModuleData>> = {
-    let locked = core.locked.lock();
-    locked.modules.by_hash.get(&module.get_identity_hash().get())?.iter().filter_map(Weak::upgrade).collect()
+    let modules = core.extensions.get::<Modules>();
+    let registry = modules.0.lock();
+    registry.by_hash.get(&module.get_identity_hash().get())?.iter().filter_map(Weak::upgrade).collect()
   };
   candidates.into_iter().find(|data| data.module.open(scope) == module)
 }
@@ -119,7 +132,7 @@ pub fn compile(core: &Arc<IsolateCore>, mut source: ScriptSource, meta: Option<A
           meta: meta.clone(),
           state: Mutex::default(),
         });
-        core.locked.lock().modules.add(module.get_identity_hash().get(), &data);
+        core.extensions.get::<Modules>().0.lock().add(module.get_identity_hash().get(), &data);
         Ok(cache.with(Transferable::Module(data)))
       })
     }),
@@ -349,7 +362,7 @@ fn referrer_of(scope: &mut v8::PinScope<'_, '_>, host_options: v8::Local<v8::Dat
   }
   let id = options.get(scope, 0).number_value(scope)? as u64;
   let core = executor::current()?;
-  let data = core.locked.lock().modules.by_id.get(&id)?.upgrade();
+  let data = core.extensions.get::<Modules>().0.lock().by_id.get(&id)?.upgrade();
   data
 }
 
