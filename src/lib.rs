@@ -12,11 +12,12 @@
 //! - `node`: the Node side (environments, Node-API conversions, module initialization).
 //! - `inner`: the API inside isolates.
 //!
-//! `platform`, `inspector`, `handle` and `api` name no layer above them. Not yet true elsewhere:
-//! an error may carry a thrown `Transferable`, the isolate core keeps state of higher layers (the
-//! module registry, the inspector, promise deadlines, `onCatastrophicError`), `transfer`
-//! recognizes facade objects through `inner` and holds `node::NodeRef`, and `ops` converts Node
-//! values through `node` and dispatches through `api::front::Front`.
+//! `platform`, `isolate` (higher layers keep their per-isolate state in it as typed extensions,
+//! see `isolate::extensions`), `inspector`, `handle` and `api` name no layer above them. Not yet
+//! true elsewhere: an error may carry a thrown `Transferable`; `transfer` recognizes facade
+//! objects through `inner`, holds `node::NodeRef`, and makes Callback functions and settles
+//! promises through `ops`; `ops` converts Node values through `node` and dispatches through
+//! `api::front::Front`.
 //!
 //! Every `unsafe` block and impl says why it is sound in a `// SAFETY:` comment (clippy checks).
 
