@@ -6,7 +6,8 @@
 //! - `inspector`: the V8 inspector of an isolate (DevTools sessions, the profiler's domain).
 //! - `transfer`: what crosses between worlds (`Transferable`, the shared data behind objects)
 //!   and its conversions for isolates; `handle`: the native state behind each facade object.
-//! - `ops`: the operations behind the API, independent of the caller's world.
+//! - `ops`: the operations behind the API, independent of the caller's world, and `Front`, what
+//!   a binding function reads its arguments from and answers to, in either world.
 //! - `api`: the binding functions the JavaScript facade calls, written once for both worlds, and
 //!   the protocol the facade checks at start (`api::protocol`).
 //! - `node`: the Node side (environments, Node-API conversions, module initialization).
@@ -16,8 +17,8 @@
 //! see `isolate::extensions`), `inspector`, `handle` and `api` name no layer above them. Not yet
 //! true elsewhere: an error may carry a thrown `Transferable`; `transfer` recognizes facade
 //! objects through `inner`, holds `node::NodeRef`, and makes Callback functions and settles
-//! promises through `ops`; `ops` converts Node values through `node` and dispatches through
-//! `api::front::Front`.
+//! promises through `ops`; `ops` converts Node values through `node`, and reaches facade
+//! objects and callers inside isolates through `inner`.
 //!
 //! Every `unsafe` block and impl says why it is sound in a `// SAFETY:` comment (clippy checks).
 

@@ -1,8 +1,8 @@
 //! `Context`.
 
-use crate::api::front::Front;
 use crate::api::{run, script_source};
 use crate::error::{Error, Result};
+use crate::ops::front::Front;
 use crate::ops::{self, Mode};
 use crate::transfer::{TransferOptions, Transferable};
 

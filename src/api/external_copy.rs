@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::api::front::Front;
 use crate::error::{msg, Result};
 use crate::handle::{Handle, Releasable};
+use crate::ops::front::Front;
 use crate::transfer::copy::{total_external_size, CopyData};
 use crate::transfer::Transferable;
 

@@ -1,8 +1,8 @@
 //! Inspector sessions and the CPU profiler.
 
-use crate::api::front::Front;
 use crate::api::run;
 use crate::error::Result;
+use crate::ops::front::Front;
 use crate::ops::profiler;
 use crate::ops::{self, Mode};
 use crate::transfer::{CallMode, Transferable};

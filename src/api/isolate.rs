@@ -1,10 +1,10 @@
 //! `Isolate`.
 
-use crate::api::front::Front;
 use crate::api::{array_buffer_copy, run, script_source};
 use crate::error::{msg, Error, Result};
 use crate::handle::Handle;
 use crate::isolate::{IsolateCore, IsolateOptions};
+use crate::ops::front::Front;
 use crate::ops::source::ScriptSource;
 use crate::ops::{self, Mode, Realm};
 use crate::transfer::buffer::Bytes;

@@ -2,9 +2,9 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use crate::api::front::Front;
 use crate::error::{Error, Result};
 use crate::handle::Handle;
+use crate::ops::front::Front;
 use crate::transfer::Transferable;
 
 /// `libNew(instance)`: makes the facade's `ivm.lib` a Lib, so that it can be passed on.

@@ -5,7 +5,6 @@
 pub mod callback;
 pub mod context;
 pub mod external_copy;
-pub mod front;
 pub mod inspector;
 pub mod isolate;
 pub mod lib;
@@ -14,7 +13,7 @@ pub mod protocol;
 pub mod reference;
 pub mod script;
 
-use front::Front;
+use crate::ops::front::Front;
 
 use crate::error::{Error, Result};
 use crate::ops::sealed::GivenCache;

@@ -1,8 +1,8 @@
 //! `Module`, and the linking steps the facade drives.
 
-use crate::api::front::Front;
 use crate::api::{run, script_source};
 use crate::error::{Error, Result};
+use crate::ops::front::Front;
 use crate::ops::{self, module, Mode};
 use crate::transfer::{CallMode, TransferOptions, Transferable};
 

@@ -3,9 +3,9 @@
 //! facade reads them from `binding.protocol()` when it starts and refuses to start if one it
 //! needs is missing or one it does not know is declared (lib/facade.js), so the two cannot drift.
 
-use crate::api::front::Front;
 use crate::error::Result;
 use crate::handle::Kind;
+use crate::ops::front::Front;
 use crate::ops::Mode;
 use crate::transfer::{options, Transferable};
 

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::api::front::Front;
 use crate::api::run;
 use crate::error::{msg, Error, Result};
 use crate::handle::{Handle, Releasable};
+use crate::ops::front::Front;
 use crate::ops::reference::Key;
 use crate::ops::{self, Mode, Realm};
 use crate::transfer::{RefData, RefTarget, TransferOptions, TransferType, Transferable};

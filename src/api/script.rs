@@ -1,8 +1,8 @@
 //! `Script`.
 
-use crate::api::front::Front;
 use crate::api::run;
 use crate::error::Result;
+use crate::ops::front::Front;
 use crate::ops::{self, Mode};
 use crate::transfer::{TransferOptions, Transferable};
 

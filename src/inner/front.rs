@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use crate::api::front::Front;
 use crate::error::{Error, Result};
 use crate::handle::Handle;
 use crate::isolate::executor;
 use crate::ops::completion::Completion;
+use crate::ops::front::Front;
 use crate::ops::Realm;
 use crate::transfer::{serializer, v8conv, CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 

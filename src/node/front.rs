@@ -7,11 +7,11 @@ use napi::sys;
 use super::napi::native::{Args, Callback};
 use super::napi::{Napi, Value};
 use super::{convert, facade, NodeEnv};
-use crate::api::front::Front;
 use crate::api::BindingFn;
 use crate::error::{Error, Result};
 use crate::handle::Handle;
 use crate::ops::completion::Completion;
+use crate::ops::front::Front;
 use crate::ops::Realm;
 use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 

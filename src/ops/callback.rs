@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use super::{dispatch, reference, Mode};
-use crate::api::front::Front;
 use crate::error::{catch_panic, Error, Result};
 use crate::inner::front::V8Call;
 use crate::isolate::native_box;
+use crate::ops::front::Front;
 use crate::transfer::{v8conv, CallMode, CallbackData, TransferOptions, TransferType, Transferable};
 
 const COPY: TransferOptions = TransferOptions { kind: TransferType::Copy, fallback: TransferType::None, promise: false };

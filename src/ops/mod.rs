@@ -9,6 +9,7 @@ pub mod callback;
 pub mod catastrophe;
 pub mod completion;
 pub mod context;
+pub mod front;
 pub mod guard;
 pub mod inspector;
 pub mod isolate;
@@ -23,7 +24,6 @@ pub mod source;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::api::front::Front;
 use crate::error::{msg, Error, Result};
 use crate::isolate::scheduler::TaskInput;
 use crate::isolate::{executor, scheduler, IsolateCore};
@@ -31,6 +31,7 @@ use crate::node::convert as node_convert;
 use crate::node::napi::Napi;
 use crate::node::NodeEnv;
 use crate::transfer::Transferable;
+use front::Front;
 
 /// A world values live in.
 #[derive(Clone)]

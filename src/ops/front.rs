@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
+use super::completion::Completion;
+use super::Realm;
 use crate::error::Result;
 use crate::handle::Handle;
-use crate::ops::completion::Completion;
-use crate::ops::Realm;
 use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 
 pub trait Front {
