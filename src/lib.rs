@@ -4,8 +4,9 @@
 //! - `error`; `platform`: starting V8 once per process; `flags`: the V8 flags applied before that.
 //! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers, `Remote`).
 //! - `inspector`: the V8 inspector of an isolate (DevTools sessions, the profiler's domain).
-//! - `transfer`: what crosses between worlds (`Transferable`, the shared data behind objects)
-//!   and its conversions for isolates; `handle`: the native state behind each facade object.
+//! - `transfer`: what crosses between worlds (`Transferable`, the shared data behind objects,
+//!   `handle`: the native state behind each facade object) and its conversions for isolates,
+//!   facade objects inside isolates among them (`transfer::facade`).
 //! - `ops`: the operations behind the API, independent of the caller's world, and `Front`, what
 //!   a binding function reads its arguments from and answers to, in either world.
 //! - `api`: the binding functions the JavaScript facade calls, written once for both worlds, and
@@ -14,11 +15,10 @@
 //! - `inner`: the API inside isolates.
 //!
 //! `platform`, `isolate` (higher layers keep their per-isolate state in it as typed extensions,
-//! see `isolate::extensions`), `inspector`, `handle` and `api` name no layer above them. Not yet
-//! true elsewhere: an error may carry a thrown `Transferable`; `transfer` recognizes facade
-//! objects through `inner`, holds `node::NodeRef`, and makes Callback functions and settles
-//! promises through `ops`; `ops` converts Node values through `node`, and reaches facade
-//! objects and callers inside isolates through `inner`.
+//! see `isolate::extensions`), `inspector` and `api` name no layer above them. Not yet true
+//! elsewhere: an error may carry a thrown `Transferable`; `transfer` holds `node::NodeRef`, and
+//! makes Callback functions and settles promises through `ops`; `ops` converts Node values
+//! through `node`, and calls back into isolates through `inner`'s V8 call frames.
 //!
 //! Every `unsafe` block and impl says why it is sound in a `// SAFETY:` comment (clippy checks).
 
@@ -27,7 +27,6 @@
 mod api;
 mod error;
 mod flags;
-mod handle;
 mod inner;
 mod inspector;
 mod isolate;
@@ -40,6 +39,8 @@ use napi::JsValue;
 
 #[napi_derive::napi(module_exports)]
 pub fn init(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
+  // Conversions make facade objects inside isolates through the API's front-end there.
+  transfer::facade::register_maker(inner::facade_for);
   // SAFETY: napi-rs calls module initialization on the loading thread, with its environment.
   let napi_env = unsafe { node::napi::Napi::from_raw(env.raw()) };
   node::binding::init(napi_env, exports.raw()).map_err(|error| {

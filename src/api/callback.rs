@@ -1,8 +1,8 @@
 //! `Callback`.
 
 use crate::error::Result;
-use crate::handle::Handle;
 use crate::ops::front::Front;
+use crate::transfer::handle::Handle;
 use crate::transfer::CallMode;
 
 /// `callbackNew(instance, function, mode)` with mode 0 sync, 1 async, 2 ignored.

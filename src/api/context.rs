@@ -46,7 +46,7 @@ pub fn eval_closure(front: &mut dyn Front) -> Result<()> {
 pub fn release(front: &mut dyn Front) -> Result<()> {
   let handle = front.handle(0)?;
   let released = match &*handle {
-    crate::handle::Handle::Context(data) => data.release().is_some(),
+    crate::transfer::handle::Handle::Context(data) => data.release().is_some(),
     _ => return Err(Error::illegal_invocation()),
   };
   front.ret(Transferable::Bool(released))

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use crate::error::{msg, Result};
-use crate::handle::{Handle, Releasable};
 use crate::ops::front::Front;
 use crate::transfer::copy::{total_external_size, CopyData};
+use crate::transfer::handle::{Handle, Releasable};
 use crate::transfer::Transferable;
 
 /// `externalCopyNew(instance, value, transferOut, transferList)`

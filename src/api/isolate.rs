@@ -2,13 +2,13 @@
 
 use crate::api::{array_buffer_copy, run, script_source};
 use crate::error::{msg, Error, Result};
-use crate::handle::Handle;
 use crate::isolate::{IsolateCore, IsolateOptions};
 use crate::ops::front::Front;
 use crate::ops::source::ScriptSource;
 use crate::ops::{self, Mode, Realm};
 use crate::transfer::buffer::Bytes;
 use crate::transfer::copy::{CopyData, Payload};
+use crate::transfer::handle::Handle;
 use crate::transfer::{CallMode, TransferOptions, Transferable};
 
 /// `isolateNew(instance, memoryLimit, inspector, onCatastrophicError, snapshot)`

@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::error::{Error, Result};
-use crate::handle::Handle;
 use crate::ops::front::Front;
+use crate::transfer::handle::Handle;
 use crate::transfer::Transferable;
 
 /// `libNew(instance)`: makes the facade's `ivm.lib` a Lib, so that it can be passed on.

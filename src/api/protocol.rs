@@ -4,9 +4,9 @@
 //! needs is missing or one it does not know is declared (lib/facade.js), so the two cannot drift.
 
 use crate::error::Result;
-use crate::handle::Kind;
 use crate::ops::front::Front;
 use crate::ops::Mode;
+use crate::transfer::handle::Kind;
 use crate::transfer::{options, Transferable};
 
 fn table(entries: impl IntoIterator<Item = (&'static str, u32)>) -> Transferable {

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use crate::api::run;
 use crate::error::{msg, Error, Result};
-use crate::handle::{Handle, Releasable};
 use crate::ops::front::Front;
 use crate::ops::reference::Key;
 use crate::ops::{self, Mode, Realm};
+use crate::transfer::handle::{Handle, Releasable};
 use crate::transfer::{RefData, RefTarget, TransferOptions, TransferType, Transferable};
 
 fn data(front: &mut dyn Front) -> Result<Arc<RefData>> {

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::handle::Handle;
 use crate::isolate::executor;
 use crate::ops::completion::Completion;
 use crate::ops::front::Front;
 use crate::ops::Realm;
+use crate::transfer::handle::Handle;
 use crate::transfer::{serializer, v8conv, CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 
 pub struct V8Call<'a, 's, 'i> {
@@ -65,7 +65,7 @@ impl Front for V8Call<'_, '_, '_> {
   }
 
   fn try_handle(&mut self, index: usize) -> Result<Option<Arc<Handle>>> {
-    super::facade_handle(self.scope, self.arg(index))
+    crate::transfer::facade::facade_handle(self.scope, self.arg(index))
   }
 
   fn transferable(&mut self, index: usize, options: TransferOptions) -> Result<Option<Transferable>> {
@@ -106,7 +106,7 @@ impl Front for V8Call<'_, '_, '_> {
 
   fn bind(&mut self, index: usize, handle: Handle) -> Result<()> {
     let object = v8::Local::<v8::Object>::try_from(self.arg(index)).map_err(|_| Error::illegal_invocation())?;
-    super::bind(self.scope, object, handle)
+    crate::transfer::facade::bind(self.scope, object, handle)
   }
 
   fn ret(&mut self, value: Transferable) -> Result<()> {

@@ -16,46 +16,13 @@ use std::sync::Arc;
 
 use crate::api::BindingFn;
 use crate::error::{catch_panic, Error, Result};
-use crate::handle::Handle;
 use crate::isolate::{executor, native_box};
+use crate::transfer::facade::{bind, private, FACADE_NAME, LIB_HANDLE};
+use crate::transfer::handle::Handle;
 use crate::transfer::{v8conv, Transferable};
 
 /// The facade's script, whose value is its `createIsolatedVm` function.
 const FACADE_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/facade.js"));
-/// The script name of the facade inside isolates (its frames are left out of crossing stacks).
-pub const FACADE_NAME: &str = "isolated-vm";
-
-fn private<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Private> {
-  let name = v8::String::new(scope, name).expect("short string");
-  v8::Private::for_api(scope, Some(name))
-}
-
-/// The handle of a facade object of the current isolate, or `None` for any other value.
-pub fn facade_handle(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>) -> Result<Option<Arc<Handle>>> {
-  let Ok(object) = v8::Local::<v8::Object>::try_from(value) else { return Ok(None) };
-  if object.internal_field_count() == 0 {
-    return Ok(lib_handle(scope, object));
-  }
-  let holder = object.get_internal_field(scope, 0).and_then(|field| v8::Local::<v8::Value>::try_from(field).ok());
-  let holder = holder.and_then(|holder| v8::Local::<v8::ArrayBuffer>::try_from(holder).ok());
-  // SAFETY: only `bind` puts an ArrayBuffer in an internal field, one made by `native_box::wrap`
-  // (JavaScript cannot set internal fields, and V8's own objects keep none there).
-  Ok(holder.and_then(|holder| unsafe { native_box::get::<Arc<Handle>>(holder) }))
-}
-
-/// Attaches `handle` to a facade object of the current isolate.
-pub fn bind(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>, handle: Handle) -> Result<()> {
-  if object.internal_field_count() == 0 {
-    return Err(Error::illegal_invocation());
-  }
-  if facade_handle(scope, object.into())?.is_some() {
-    return Err(Error::type_error("Object is already an isolated-vm object"));
-  }
-  let holder = native_box::wrap(scope, Arc::new(handle));
-  object.set_internal_field(0, holder.into());
-  Ok(())
-}
-
 /// The constructor facade instances derive from: instances get one internal field.
 fn base_constructor<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Function>> {
   let template = v8::FunctionTemplate::new(scope, |_: &mut v8::PinScope, _: v8::FunctionCallbackArguments, _: v8::ReturnValue| {});
@@ -64,7 +31,7 @@ fn base_constructor<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s
 }
 
 /// A facade instance of the current context for a transferred isolated-vm object (or the
-/// module object itself for `Transferable::IvmModule`).
+/// module object itself for `Transferable::IvmModule`): how transfer::facade makes them.
 pub fn facade_for<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Result<v8::Local<'s, v8::Value>> {
   let lib = lib(scope)?;
   if let Transferable::IvmModule = value {
@@ -171,18 +138,9 @@ fn setup<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArgumen
   global.set_private(scope, factory_key, args.get(0));
   let lib_key = private(scope, "isolated-vm:lib");
   global.set_private(scope, lib_key, args.get(1));
-  let key = private(scope, "isolated-vm:lib-handle");
+  let key = private(scope, LIB_HANDLE);
   let holder = native_box::wrap(scope, Arc::new(Handle::IvmModule));
   if let Ok(lib) = v8::Local::<v8::Object>::try_from(args.get(1)) {
     lib.set_private(scope, key, holder.into());
   }
-}
-
-/// The handle of the module object of the current isolate, if `value` is it.
-fn lib_handle(scope: &mut v8::PinScope<'_, '_>, object: v8::Local<v8::Object>) -> Option<Arc<Handle>> {
-  let key = private(scope, "isolated-vm:lib-handle");
-  let holder = object.get_private(scope, key)?;
-  // SAFETY: only `setup` sets this private property (JavaScript cannot reach private symbols),
-  // to a buffer made by `native_box::wrap`.
-  v8::Local::<v8::ArrayBuffer>::try_from(holder).ok().and_then(|holder| unsafe { native_box::get::<Arc<Handle>>(holder) })
 }

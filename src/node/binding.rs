@@ -60,7 +60,7 @@ fn setup(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   let node_env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
   let factory = NodeRef::new(napi, &node_env, args[0])?;
   let lib = NodeRef::new(napi, &node_env, args[1])?;
-  super::facade::bind(napi, args[1], crate::handle::Handle::IvmModule)?;
+  super::facade::bind(napi, args[1], crate::transfer::handle::Handle::IvmModule)?;
   let facade_file = match napi.type_of(args[2])? {
     sys::ValueType::napi_string => Some(napi.get_string(args[2])?),
     _ => None,

@@ -13,7 +13,7 @@ use super::napi::native::Wrapped;
 use super::napi::{Napi, Value};
 use super::NodeEnv;
 use crate::error::{Error, Result};
-use crate::handle::Handle;
+use crate::transfer::handle::Handle;
 use crate::transfer::Transferable;
 
 // SAFETY: this tag marks facade objects only; no other type is wrapped with it.

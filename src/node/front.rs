@@ -9,10 +9,10 @@ use super::napi::{Napi, Value};
 use super::{convert, facade, NodeEnv};
 use crate::api::BindingFn;
 use crate::error::{Error, Result};
-use crate::handle::Handle;
 use crate::ops::completion::Completion;
 use crate::ops::front::Front;
 use crate::ops::Realm;
+use crate::transfer::handle::Handle;
 use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 
 pub struct NodeCall {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::completion::Completion;
 use super::Realm;
 use crate::error::Result;
-use crate::handle::Handle;
+use crate::transfer::handle::Handle;
 use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
 
 pub trait Front {

@@ -414,8 +414,8 @@ fn import_resolver<'s>(
 fn imported<'s>(scope: &mut v8::PinScope<'s, '_>, args: v8::FunctionCallbackArguments<'s>, _rv: v8::ReturnValue<'s, v8::Value>) {
   let Some(resolver) = import_resolver(scope, &args) else { return };
   let result = catch_panic(|| {
-    let handle =
-      crate::inner::facade_handle(scope, args.get(0))?.ok_or_else(|| Error::type_error("Resolved dependency was not `Module`"))?;
+    let handle = crate::transfer::facade::facade_handle(scope, args.get(0))?
+      .ok_or_else(|| Error::type_error("Resolved dependency was not `Module`"))?;
     let data = handle.module()?;
     let module = data.module.open(scope);
     let evaluation = module.evaluate(scope).ok_or(Error::Pending)?;

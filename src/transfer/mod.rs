@@ -8,6 +8,8 @@ pub mod buffer;
 pub mod copy;
 pub mod data;
 pub mod external_string;
+pub mod facade;
+pub mod handle;
 pub mod options;
 pub mod promise;
 pub mod serializer;

@@ -37,7 +37,7 @@ impl v8::ValueSerializerImpl for SerializerDelegate {
     object: v8::Local<'s, v8::Object>,
     serializer: &dyn v8::ValueSerializerHelper,
   ) -> Option<bool> {
-    let transferred = crate::inner::facade_handle(scope, object.into())
+    let transferred = crate::transfer::facade::facade_handle(scope, object.into())
       .and_then(|handle| handle.ok_or_else(Error::illegal_invocation))
       .and_then(|handle| handle.transfer_out());
     match transferred {

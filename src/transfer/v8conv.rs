@@ -84,7 +84,7 @@ pub fn from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, op
   }
   let kind = if options.kind == TransferType::None {
     if value.is_object() {
-      if let Some(handle) = crate::inner::facade_handle(scope, value)? {
+      if let Some(handle) = crate::transfer::facade::facade_handle(scope, value)? {
         return handle.transfer_out().map(Some);
       }
       if value.is_function() {
@@ -175,7 +175,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     | Transferable::ExternalCopy(_)
     | Transferable::CopyIntoHandle { .. }
     | Transferable::IvmModule
-    | Transferable::Lib) => crate::inner::facade_for(scope, handle)?,
+    | Transferable::Lib) => crate::transfer::facade::facade_for(scope, handle)?,
   })
 }
 
@@ -301,7 +301,8 @@ fn current_frames(scope: &mut v8::PinScope<'_, '_>) -> String {
 fn without_facade_frames(stack: String) -> String {
   let is_facade = |line: &str| {
     line.starts_with("    at ")
-      && (line.contains(&format!("({}:", crate::inner::FACADE_NAME)) || line.starts_with(&format!("    at {}:", crate::inner::FACADE_NAME)))
+      && (line.contains(&format!("({}:", crate::transfer::facade::FACADE_NAME))
+        || line.starts_with(&format!("    at {}:", crate::transfer::facade::FACADE_NAME)))
   };
   if !stack.lines().any(is_facade) {
     return stack;

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use crate::error::{msg, Error, Result};
 use crate::isolate::IsolateCore;
 
-use crate::transfer::{CallbackData, ContextData, CopyData, ModuleData, RefData, ScriptData, SessionData, Transferable};
+use super::{CallbackData, ContextData, CopyData, ModuleData, RefData, ScriptData, SessionData, Transferable};
 
 /// The facade classes; the binding tells the facade their numbers (api::protocol).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
