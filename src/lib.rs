@@ -27,6 +27,7 @@
 mod api;
 mod error;
 mod flags;
+mod host;
 mod inner;
 mod inspector;
 mod isolate;
@@ -39,10 +40,11 @@ use napi::JsValue;
 
 #[napi_derive::napi(module_exports)]
 pub fn init(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
-  // Conversions make facade objects inside isolates through the API's front-end there.
-  transfer::facade::register_maker(inner::facade_for);
+  // Conversions make facade objects and Callback functions inside isolates through the API's
+  // front-end there.
+  transfer::facade::register(transfer::facade::Makers { facade: inner::facade_for, callback: inner::callback::function_for });
   // SAFETY: napi-rs calls module initialization on the loading thread, with its environment.
-  let napi_env = unsafe { node::napi::Napi::from_raw(env.raw()) };
+  let napi_env = unsafe { host::napi::Napi::from_raw(env.raw()) };
   node::binding::init(napi_env, exports.raw()).map_err(|error| {
     let message = match error {
       error::Error::Thrown(error::Thrown::Error(data)) => data.message,

@@ -10,6 +10,7 @@
 //! field: it holds the native `Handle` (boxed, so that the isolate's garbage collector frees
 //! it), and makes instances host objects to V8's serializer.
 
+pub mod callback;
 pub mod front;
 
 use std::sync::Arc;

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use super::front::NodeCall;
-use super::napi::native::{Args, Callback};
-use super::napi::{Napi, Value};
 use crate::error::Result;
+use crate::host::napi::native::{Args, Callback};
+use crate::host::napi::{Napi, Value};
 use crate::transfer::{CallMode, CallbackData, RefTarget};
 
 pub fn function_for(napi: Napi, data: Arc<CallbackData>) -> Result<Value> {

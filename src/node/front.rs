@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use napi::sys;
 
-use super::napi::native::{Args, Callback};
-use super::napi::{Napi, Value};
-use super::{convert, facade, NodeEnv};
 use crate::api::BindingFn;
 use crate::error::{Error, Result};
+use crate::host::napi::native::{Args, Callback};
+use crate::host::napi::{Napi, Value};
+use crate::host::{convert, facade, NodeEnv};
 use crate::ops::completion::Completion;
 use crate::ops::front::Front;
 use crate::ops::Realm;
@@ -28,10 +28,6 @@ impl NodeCall {
     let env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
     let undefined = napi.undefined()?;
     Ok(NodeCall { napi, env, args, undefined, ret: None })
-  }
-
-  pub fn arg_value(&self, index: usize) -> Value {
-    self.arg(index)
   }
 
   fn arg(&self, index: usize) -> Value {
@@ -105,7 +101,7 @@ impl Front for NodeCall {
 
   fn copy(&mut self, index: usize, transfer_out: bool, transfer_list: Option<usize>) -> Result<Arc<CopyData>> {
     let list = transfer_list.map(|i| self.arg(i)).filter(|list| self.napi.is_array(*list).unwrap_or(false));
-    super::copy::copy_from_napi(self.napi, self.arg(index), transfer_out, list)
+    crate::host::copy::copy_from_napi(self.napi, self.arg(index), transfer_out, list)
   }
 
   fn reference(&mut self, index: usize, inherit: bool) -> Result<Arc<RefData>> {

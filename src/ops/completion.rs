@@ -5,11 +5,11 @@ use std::sync::Arc;
 use napi::sys;
 
 use crate::error::{Error, Result};
+use crate::host::convert::CallSite;
+use crate::host::env::KeepAlive;
+use crate::host::NodeEnv;
 use crate::isolate::scheduler::TaskInput;
 use crate::isolate::IsolateCore;
-use crate::node::convert::CallSite;
-use crate::node::env::KeepAlive;
-use crate::node::NodeEnv;
 use crate::transfer::{v8conv, Remote, Transferable};
 
 /// The promise of an async call, in the caller's world. Dropped without being settled (the
@@ -70,8 +70,8 @@ impl Drop for Completion {
   }
 }
 
-fn settle_in_node(napi: crate::node::napi::Napi, deferred: Deferred, result: Result<Transferable>, caller: Option<CallSite>) {
-  use crate::node::convert::{error_to_napi, error_to_napi_at, to_napi};
+fn settle_in_node(napi: crate::host::napi::Napi, deferred: Deferred, result: Result<Transferable>, caller: Option<CallSite>) {
+  use crate::host::convert::{error_to_napi, error_to_napi_at, to_napi};
   // The caller's stack is only rendered for an error; the call site is released either way.
   let caller = caller.and_then(|site| site.frames(napi, result.is_err()));
   let settled = match result {

@@ -25,11 +25,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::error::{msg, Error, Result};
+use crate::host::convert as node_convert;
+use crate::host::napi::Napi;
+use crate::host::NodeEnv;
 use crate::isolate::scheduler::TaskInput;
 use crate::isolate::{executor, scheduler, IsolateCore};
-use crate::node::convert as node_convert;
-use crate::node::napi::Napi;
-use crate::node::NodeEnv;
 use crate::transfer::Transferable;
 use front::Front;
 

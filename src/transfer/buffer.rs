@@ -14,9 +14,9 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::error::{msg, Error, Result};
+use crate::host::NodeRef;
 use crate::isolate::memory::MemoryLimit;
 use crate::isolate::{executor, registry, IsolateCore};
-use crate::node::NodeRef;
 
 /// Bytes of an ArrayBuffer, held outside any heap.
 pub enum Bytes {

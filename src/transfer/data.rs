@@ -7,8 +7,8 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::Remote;
+use crate::host::NodeRef;
 use crate::isolate::IsolateCore;
-use crate::node::NodeRef;
 
 /// `reference.typeof`: note that null is "null" and symbols are "object".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,12 +2,12 @@
 //! isolated-vm's classes that the facade makes in a context (src/inner sets the facade up), each
 //! holding its native `Handle` in an internal field, boxed so that the isolate's garbage
 //! collector frees it. Recognizing one needs nothing of the facade; making one needs the facade
-//! of the context, which src/inner provides (`register_maker`).
+//! of the context, which src/inner provides (`register`).
 
 use std::sync::{Arc, OnceLock};
 
 use super::handle::Handle;
-use super::Transferable;
+use super::{CallbackData, Transferable};
 use crate::error::{Error, Result};
 use crate::isolate::native_box;
 
@@ -17,21 +17,36 @@ pub const FACADE_NAME: &str = "isolated-vm";
 /// The private key of the module object's handle (set by src/inner when the facade starts).
 pub const LIB_HANDLE: &str = "isolated-vm:lib-handle";
 
-/// Makes the facade instance of the current context for a transferred isolated-vm object.
-pub type FacadeMaker = for<'s, 'i> fn(&mut v8::PinScope<'s, 'i>, Transferable) -> Result<v8::Local<'s, v8::Value>>;
+/// What the API's front-end inside isolates (src/inner) gives conversions when the addon loads:
+/// how facade instances are made in a context, and how a Callback becomes a V8 function (its V8
+/// callback is the front-end's).
+pub struct Makers {
+  /// The facade instance of the current context for a transferred isolated-vm object.
+  pub facade: for<'s, 'i> fn(&mut v8::PinScope<'s, 'i>, Transferable) -> Result<v8::Local<'s, v8::Value>>,
+  /// A function of the current isolate that invokes the callback.
+  pub callback: for<'s, 'i> fn(&mut v8::PinScope<'s, 'i>, Arc<CallbackData>) -> Result<v8::Local<'s, v8::Function>>,
+}
 
-static MAKER: OnceLock<FacadeMaker> = OnceLock::new();
+static MAKERS: OnceLock<Makers> = OnceLock::new();
 
-/// Sets how facade instances are made; called once, when the addon loads.
-pub fn register_maker(maker: FacadeMaker) {
-  let _ = MAKER.set(maker);
+/// Sets the makers; called once, when the addon loads.
+pub fn register(makers: Makers) {
+  let _ = MAKERS.set(makers);
+}
+
+fn makers() -> Result<&'static Makers> {
+  MAKERS.get().ok_or_else(|| Error::generic("isolated-vm: the API inside isolates is not set up"))
 }
 
 /// A facade instance of the current context for a transferred isolated-vm object (or the
 /// module object itself for `Transferable::IvmModule`).
 pub fn facade_for<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Result<v8::Local<'s, v8::Value>> {
-  let maker = MAKER.get().ok_or_else(|| Error::generic("isolated-vm: the API inside isolates is not set up"))?;
-  maker(scope, value)
+  (makers()?.facade)(scope, value)
+}
+
+/// A function of the current isolate that invokes the callback.
+pub fn callback_function<'s>(scope: &mut v8::PinScope<'s, '_>, data: Arc<CallbackData>) -> Result<v8::Local<'s, v8::Function>> {
+  (makers()?.callback)(scope, data)
 }
 
 pub fn private<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Private> {

@@ -130,7 +130,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
       RefTarget::Isolate { value, .. } if executor::is_current(&value.core) => value.open(scope),
       _ => return Err(Error::type_error("Cannot dereference this into target isolate")),
     },
-    Transferable::Callback(data) => crate::ops::callback::function_for(scope, data)?.into(),
+    Transferable::Callback(data) => super::facade::callback_function(scope, data)?.into(),
     Transferable::Copy { data, transfer_in } => serializer::copy_to_v8(scope, &data, transfer_in)?,
     Transferable::Promise(state) => {
       let core = executor::entered()?;

@@ -1,6 +1,6 @@
 //! Values between Node and `Transferable`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use napi::sys;
 
@@ -9,6 +9,25 @@ use super::napi::{call, Napi, Value};
 use super::{NodeEnv, NodeRef};
 use crate::error::{msg, Error, ErrorData, ErrorKind, Result, Thrown};
 use crate::transfer::{CallMode, CallbackData, RefData, RefTarget, Str, TransferOptions, TransferType, Transferable, TypeOf};
+
+/// What the Node front-end (src/node) gives the conversions when the addon loads: how a
+/// Callback becomes a Node function (its Node-API callback is the front-end's), and the names of
+/// the binding's functions, whose frames some runtimes list in stacks.
+pub struct FrontEnd {
+  pub callback: fn(Napi, Arc<CallbackData>) -> Result<Value>,
+  pub binding_names: Vec<&'static str>,
+}
+
+static FRONT_END: OnceLock<FrontEnd> = OnceLock::new();
+
+/// Sets the front-end; called when the addon loads (the first call counts).
+pub fn register(front: FrontEnd) {
+  let _ = FRONT_END.set(front);
+}
+
+fn front_end() -> Result<&'static FrontEnd> {
+  FRONT_END.get().ok_or_else(|| Error::generic("isolated-vm: the Node binding is not set up"))
+}
 
 fn env_of_thread() -> Result<Arc<NodeEnv>> {
   NodeEnv::current().ok_or_else(NodeEnv::gone_error)
@@ -125,7 +144,7 @@ pub fn to_napi(napi: Napi, value: Transferable) -> Result<Value> {
       RefTarget::Node(node_ref) if node_ref.env.is_current_thread() => node_ref.get(napi),
       _ => Err(Error::type_error("Cannot dereference this into target isolate")),
     },
-    Transferable::Callback(data) => super::callback::function_for(napi, data),
+    Transferable::Callback(data) => (front_end()?.callback)(napi, data),
     Transferable::Copy { data, transfer_in } => super::copy::copy_into_napi(napi, &data, transfer_in),
     Transferable::Promise(state) => super::promise::promise_to_napi(napi, &state),
     Transferable::Record(fields) => {
@@ -224,7 +243,7 @@ fn without_facade_frames(stack: &str) -> String {
   let Some(facade_file) = facade_file else { return stack.to_string() };
   let is_binding_frame = |line: &str| {
     let name = line.strip_prefix("    at ").and_then(|rest| rest.strip_suffix(" (unknown)"));
-    name.is_some_and(|name| crate::api::FUNCTIONS.iter().any(|(function, _)| *function == name))
+    name.is_some_and(|name| FRONT_END.get().is_some_and(|front| front.binding_names.contains(&name)))
   };
   stack
     .lines()

@@ -34,7 +34,7 @@ pub fn check(env: Napi, status: sys::napi_status) -> Result<()> {
 /// this crate passes only such arguments, which is what the `unsafe` inside relies on.
 macro_rules! call {
   ($env:expr, $f:ident($($arg:expr),* $(,)?)) => {
-    $crate::node::napi::check(
+    $crate::host::napi::check(
       $env,
       // SAFETY: `$env` is a live environment of this thread (the invariant of `Napi`), and
       // the arguments are what `call!` asks of its users (see its documentation).

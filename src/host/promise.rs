@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use super::convert::{thrown_from_napi, transfer_out};
-use super::front::NodeCall;
 use super::napi::native::{Args, Callback};
 use super::napi::{Napi, Value};
 use super::NodeEnv;
@@ -39,8 +38,10 @@ impl Callback for Settle {
   /// returned rejected, with nobody to handle it.
   fn call(&self, napi: Napi, args: Args) -> Result<Option<Value>> {
     let _ = catch_panic(|| {
-      let call = NodeCall::new(napi, args)?;
-      let value = call.arg_value(0);
+      let value = match args.get(0) {
+        Some(value) => value,
+        None => napi.undefined()?,
+      };
       let outcome = if self.resolved {
         transfer_out(napi, value, self.options).map_err(|error| super::convert::take_thrown(napi, error))
       } else {
