@@ -58,6 +58,7 @@ impl Callback for Settle {
 pub fn promise_to_napi(napi: Napi, state: &PromiseState) -> Result<Value> {
   let env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
   let (deferred, promise) = napi.promise()?;
-  state.wait(Completion::node(env.clone(), deferred, env.hold(napi), None));
+  let completion = Completion::node(env.clone(), deferred, env.hold(napi), None);
+  state.wait(move |result| completion.settle(result));
   Ok(promise)
 }

@@ -52,7 +52,10 @@ impl Completion {
             // resolving this one with a promise of the isolate would have, but without going
             // through that promise's `then`, which isolate code may have replaced. Its
             // rejection shows no caller frames, as it would not have then.
-            Ok(Transferable::Promise(state)) => state.wait(Completion(Some(Target::Isolate { resolver, context, caller: None }))),
+            Ok(Transferable::Promise(state)) => {
+              let completion = Completion(Some(Target::Isolate { resolver, context, caller: None }));
+              state.wait(move |result| completion.settle(result));
+            }
             result => settle_in_isolate(isolate, &resolver, &context, result, caller),
           }
         }));

@@ -388,7 +388,7 @@ fn start_import(
   super::run_async(
     work,
     Box::new(move |outcome| match outcome {
-      Ok(Transferable::Promise(state)) => state.wait(completion),
+      Ok(Transferable::Promise(state)) => state.wait(move |result| completion.settle(result)),
       other => completion.settle(other),
     }),
   );

@@ -10,7 +10,9 @@ use parking_lot::{Condvar, Mutex};
 
 use super::Transferable;
 use crate::error::{Error, Result, Thrown};
-use crate::ops::completion::Completion;
+
+/// Waits for the outcome: settles a promise of some world with it (an ops::completion).
+pub type Waiter = Box<dyn FnOnce(Result<Transferable>) + Send>;
 
 #[derive(Default)]
 pub struct PromiseState {
@@ -21,7 +23,7 @@ pub struct PromiseState {
 #[derive(Default)]
 struct Inner {
   outcome: Option<std::result::Result<Transferable, Thrown>>,
-  waiting: Vec<Completion>,
+  waiting: Vec<Waiter>,
 }
 
 fn outcome_of(result: Result<Transferable>) -> std::result::Result<Transferable, Thrown> {
@@ -54,8 +56,8 @@ impl PromiseState {
       std::mem::take(&mut inner.waiting)
     };
     let outcome = self.inner.lock().outcome.clone().expect("just set");
-    for completion in waiting {
-      completion.settle(outcome.clone().map_err(Error::Thrown));
+    for waiter in waiting {
+      waiter(outcome.clone().map_err(Error::Thrown));
     }
   }
 
@@ -63,16 +65,16 @@ impl PromiseState {
     self.inner.lock().outcome.is_some()
   }
 
-  /// Settles `completion` with the outcome, now or once it is known.
-  pub fn wait(&self, completion: Completion) {
+  /// Gives `waiter` the outcome, now or once it is known.
+  pub fn wait(&self, waiter: impl FnOnce(Result<Transferable>) + Send + 'static) {
     let mut inner = self.inner.lock();
     match &inner.outcome {
       Some(outcome) => {
         let outcome = outcome.clone();
         drop(inner);
-        completion.settle(outcome.map_err(Error::Thrown));
+        waiter(outcome.map_err(Error::Thrown));
       }
-      None => inner.waiting.push(completion),
+      None => inner.waiting.push(Box::new(waiter)),
     }
   }
 
@@ -90,8 +92,8 @@ impl Drop for PromiseState {
   fn drop(&mut self) {
     // Nobody will settle it any more (its world went away).
     let waiting = std::mem::take(&mut self.inner.get_mut().waiting);
-    for completion in waiting {
-      completion.settle(Err(Error::generic("Promise was abandoned")));
+    for waiter in waiting {
+      waiter(Err(Error::generic("Promise was abandoned")));
     }
   }
 }

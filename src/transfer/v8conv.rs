@@ -135,7 +135,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     Transferable::Promise(state) => {
       let core = executor::entered()?;
       let (completion, promise) = core.completion(scope, false)?;
-      state.wait(completion);
+      state.wait(move |result| completion.settle(result));
       promise.into()
     }
     Transferable::Record(fields) => {
