@@ -2,23 +2,26 @@
 //!
 //! Layout, lowest layer first:
 //! - `error`; `platform`: starting V8 once per process; `flags`: the V8 flags applied before that.
-//! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers, `Remote`).
+//! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers, `Remote`,
+//!   and the typed extensions in which higher layers keep their per-isolate state).
 //! - `inspector`: the V8 inspector of an isolate (DevTools sessions, the profiler's domain).
 //! - `transfer`: what crosses between worlds (`Transferable`, the shared data behind objects,
 //!   `handle`: the native state behind each facade object) and its conversions for isolates,
 //!   facade objects inside isolates among them (`transfer::facade`).
+//! - `host`: Node as the layers above see it: environments, values held across threads,
+//!   Node-API, and the conversions of Node values.
 //! - `ops`: the operations behind the API, independent of the caller's world, and `Front`, what
 //!   a binding function reads its arguments from and answers to, in either world.
 //! - `api`: the binding functions the JavaScript facade calls, written once for both worlds, and
 //!   the protocol the facade checks at start (`api::protocol`).
-//! - `node`: the Node side (environments, Node-API conversions, module initialization).
-//! - `inner`: the API inside isolates.
+//! - `node` and `inner`: the two front-ends, in Node and inside isolates: the binding objects,
+//!   the `Front` of their calls, and the native callbacks that reach other worlds. What lower
+//!   layers make through them (Callback functions, facade objects) they register at load.
 //!
-//! `platform`, `isolate` (higher layers keep their per-isolate state in it as typed extensions,
-//! see `isolate::extensions`), `inspector` and `api` name no layer above them. Not yet true
-//! elsewhere: an error may carry a thrown `Transferable`; `transfer` holds `node::NodeRef`, and
-//! makes Callback functions and settles promises through `ops`; `ops` converts Node values
-//! through `node`, and calls back into isolates through `inner`'s V8 call frames.
+//! Not yet a straight line: an error may carry a thrown `Transferable`; `transfer` holds
+//! `host::NodeRef` (the Node runtime and the conversions of Node values still share `host`);
+//! promises of async calls are settled by `ops::completion`, which `host` and `transfer` (by
+//! `IsolateCore::completion`) use.
 //!
 //! Every `unsafe` block and impl says why it is sound in a `// SAFETY:` comment (clippy checks).
 
