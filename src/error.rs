@@ -3,7 +3,7 @@
 //! An error raised in one world (Node or one of our isolates) is carried as plain Rust data
 //! (`Thrown`) and rebuilt in the world that receives it, keeping its type, message and stack.
 
-use crate::transfer::Transferable;
+use crate::value::Primitive;
 
 /// The constructor an error is rebuilt with on the other side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,11 +102,11 @@ impl ErrorData {
   }
 }
 
-/// Something thrown: an error object or any other copyable value (`throw 1`).
+/// Something thrown: an error object or a primitive value (`throw 1`; other objects become errors).
 #[derive(Clone, Debug)]
 pub enum Thrown {
   Error(ErrorData),
-  Value(Box<Transferable>),
+  Value(Primitive),
 }
 
 /// The error type of every operation. `Pending` means an exception is already pending in the

@@ -1,15 +1,10 @@
 //! The Node.js host as the layers above see it: its environments, values held across threads,
-//! Node-API, and the conversions of Node values (copies, promises, facade objects). The binding
-//! Node calls (its functions and callbacks) is the front-end in src/node.
+//! and Node-API. Node values are converted to what crosses between worlds in src/bridge; the
+//! binding Node calls (its functions and callbacks) is the front-end in src/node.
 
-pub mod clone;
-pub mod convert;
-pub mod copy;
 pub mod env;
-pub mod facade;
+pub mod errors;
 pub mod napi;
-pub mod promise;
-pub mod shared;
 
 use std::sync::Arc;
 
@@ -32,7 +27,7 @@ enum Held {
   Reference(sys::napi_ref),
   /// Other primitives, which Node-API (before version 10) cannot reference: kept as a copy,
   /// which is indistinguishable since they are immutable.
-  Primitive(crate::transfer::Transferable),
+  Primitive(crate::value::Primitive),
 }
 
 // SAFETY: the raw reference is only used with its own environment, on that environment's
@@ -44,7 +39,7 @@ unsafe impl Sync for NodeRef {}
 
 impl NodeRef {
   pub fn new(napi: Napi, env: &Arc<NodeEnv>, value: Value) -> Result<NodeRef> {
-    let held = match convert::primitive_from_napi(napi, value)? {
+    let held = match napi.primitive(value)? {
       Some(primitive) => Held::Primitive(primitive),
       None => Held::Reference(napi.reference(value)?),
     };
@@ -61,7 +56,7 @@ impl NodeRef {
       // error rather than a panic: every caller returns `Result` already.
       Held::Reference(_) if !self.env.is(napi) => Err(Error::generic(msg::FOREIGN_NODE_VALUE)),
       Held::Reference(raw) => napi.deref(*raw),
-      Held::Primitive(value) => convert::to_napi(napi, value.clone()),
+      Held::Primitive(value) => napi.primitive_value(value),
     }
   }
 }

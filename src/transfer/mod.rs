@@ -13,42 +13,18 @@ pub mod handle;
 pub mod options;
 pub mod promise;
 pub mod serializer;
+pub mod settle;
 pub mod v8conv;
 
 use std::sync::Arc;
 
 pub use crate::isolate::Remote;
+pub use crate::value::{Primitive, Str};
 pub use copy::CopyData;
 pub use data::{CallMode, CallbackData, ContextData, ModuleData, ModuleState, RefData, RefTarget, ScriptData, SessionData, TypeOf};
 pub use options::{TransferOptions, TransferType};
 
 use crate::isolate::IsolateCore;
-
-/// A string, kept in the narrowest exact encoding.
-#[derive(Clone, Debug)]
-pub enum Str {
-  Latin1(Vec<u8>),
-  Utf16(Vec<u16>),
-}
-
-impl Str {
-  /// A string from UTF-16 code units, stored one byte per character when it fits (then V8 makes
-  /// a one-byte string of it, which is half the size and faster to parse and compare).
-  pub fn from_utf16(units: Vec<u16>) -> Str {
-    if units.iter().all(|&unit| unit < 0x100) {
-      Str::Latin1(units.into_iter().map(|unit| unit as u8).collect())
-    } else {
-      Str::Utf16(units)
-    }
-  }
-
-  pub fn to_string_lossy(&self) -> String {
-    match self {
-      Str::Latin1(bytes) => bytes.iter().map(|&b| b as char).collect(),
-      Str::Utf16(units) => String::from_utf16_lossy(units),
-    }
-  }
-}
 
 #[derive(Clone, Debug)]
 pub enum Transferable {
@@ -100,6 +76,19 @@ pub enum Transferable {
   List(Vec<Transferable>),
   /// An object given extra properties (compiled code with its `cachedData` results).
   Extended(Box<Transferable>, Vec<(&'static str, Transferable)>),
+}
+
+impl From<Primitive> for Transferable {
+  fn from(primitive: Primitive) -> Transferable {
+    match primitive {
+      Primitive::Undefined => Transferable::Undefined,
+      Primitive::Null => Transferable::Null,
+      Primitive::Bool(b) => Transferable::Bool(b),
+      Primitive::Number(n) => Transferable::Number(n),
+      Primitive::BigInt { negative, words } => Transferable::BigInt { negative, words },
+      Primitive::String(s) => Transferable::String(s),
+    }
+  }
 }
 
 impl Transferable {

@@ -106,7 +106,7 @@ pub fn copy_from_v8(
   transfer_list: &[v8::Local<v8::ArrayBuffer>],
 ) -> Result<Arc<CopyData>> {
   if let Some(primitive) = v8conv::primitive_from_v8(scope, value) {
-    return Ok(CopyData::new(Payload::Primitive(primitive)));
+    return Ok(CopyData::new(Payload::Primitive(primitive.into())));
   }
   let moves = |buffer: &v8::Local<v8::ArrayBuffer>| transfer_out || transfer_list.iter().any(|b| b == buffer);
   if let Ok(buffer) = v8::Local::<v8::ArrayBuffer>::try_from(value) {

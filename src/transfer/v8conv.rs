@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use super::promise::PromiseState;
-use super::{serializer, CallMode, CallbackData, RefData, RefTarget, Remote, Str, TransferOptions, TransferType, Transferable, TypeOf};
+use super::{
+  serializer, CallMode, CallbackData, Primitive, RefData, RefTarget, Remote, Str, TransferOptions, TransferType, Transferable, TypeOf,
+};
 use crate::error::{catch_panic, msg, Error, ErrorData, ErrorKind, Result, Thrown};
 use crate::isolate::{executor, native_box};
 
@@ -33,22 +35,22 @@ pub fn string_to_v8<'s>(scope: &v8::PinScope<'s, '_, ()>, s: &str) -> Result<v8:
 }
 
 /// Primitives are copied as they are; `None` for objects and symbols.
-pub fn primitive_from_v8(scope: &v8::PinScope<'_, '_>, value: v8::Local<v8::Value>) -> Option<Transferable> {
+pub fn primitive_from_v8(scope: &v8::PinScope<'_, '_>, value: v8::Local<v8::Value>) -> Option<Primitive> {
   Some(if value.is_undefined() {
-    Transferable::Undefined
+    Primitive::Undefined
   } else if value.is_null() {
-    Transferable::Null
+    Primitive::Null
   } else if value.is_boolean() {
-    Transferable::Bool(value.is_true())
+    Primitive::Bool(value.is_true())
   } else if value.is_number() {
-    Transferable::Number(value.number_value(scope).unwrap_or(f64::NAN))
+    Primitive::Number(value.number_value(scope).unwrap_or(f64::NAN))
   } else if value.is_string() {
-    Transferable::String(str_from_v8(scope, value.cast()))
+    Primitive::String(str_from_v8(scope, value.cast()))
   } else if value.is_big_int() {
     let bigint: v8::Local<v8::BigInt> = value.cast();
     let mut words = vec![0u64; bigint.word_count()];
     let (negative, _) = bigint.to_words_array(&mut words);
-    Transferable::BigInt { negative, words }
+    Primitive::BigInt { negative, words }
   } else {
     return None;
   })
@@ -92,7 +94,7 @@ pub fn from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, op
       }
     }
     if let Some(primitive) = primitive_from_v8(scope, value) {
-      return Ok(Some(primitive));
+      return Ok(Some(primitive.into()));
     }
     options.fallback
   } else {
@@ -103,7 +105,7 @@ pub fn from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, op
     TransferType::Reference => Ok(Some(Transferable::Reference(reference_to(scope, value, false)?))),
     TransferType::DeepReference => Ok(Some(Transferable::Reference(reference_to(scope, value, true)?))),
     TransferType::Copy => match primitive_from_v8(scope, value) {
-      Some(primitive) => Ok(Some(primitive)),
+      Some(primitive) => Ok(Some(primitive.into())),
       None => Ok(Some(Transferable::Copy { data: serializer::copy_from_v8(scope, value, false, &[])?, transfer_in: false })),
     },
     TransferType::ExternalCopy => Ok(Some(Transferable::ExternalCopy(serializer::copy_from_v8(scope, value, false, &[])?))),
@@ -134,8 +136,8 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     Transferable::Copy { data, transfer_in } => serializer::copy_to_v8(scope, &data, transfer_in)?,
     Transferable::Promise(state) => {
       let core = executor::entered()?;
-      let (completion, promise) = core.completion(scope, false)?;
-      state.wait(move |result| completion.settle(result));
+      let (settlement, promise) = super::settle::IsolatePromise::new(&core, scope, false)?;
+      state.wait(move |result| settlement.settle(result));
       promise.into()
     }
     Transferable::Record(fields) => {
@@ -212,7 +214,7 @@ pub fn thrown_from_v8(scope: &mut v8::PinScope<'_, '_>, exception: v8::Local<v8:
     }
   }
   match primitive_from_v8(scope, exception) {
-    Some(value) => Thrown::Value(Box::new(value)),
+    Some(value) => Thrown::Value(value),
     None => Thrown::Error(ErrorData { kind: ErrorKind::Error, name: None, message: msg::NOT_AN_ERROR.into(), stack: None }),
   }
 }
@@ -320,7 +322,7 @@ pub fn thrown_to_v8_at<'s>(scope: &mut v8::PinScope<'s, '_>, thrown: Thrown, her
       data.stack = Some(data.crossing_stack(&here));
       error_to_v8(scope, &data)
     }
-    Thrown::Value(value) => to_v8(scope, *value).unwrap_or_else(|_| v8::undefined(scope).into()),
+    Thrown::Value(value) => to_v8(scope, value.into()).unwrap_or_else(|_| v8::undefined(scope).into()),
   }
 }
 

@@ -11,7 +11,7 @@ use std::ptr::null_mut;
 use napi::sys;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::transfer::Str;
+use crate::value::{Primitive, Str};
 
 pub type Value = sys::napi_value;
 
@@ -187,6 +187,39 @@ impl Napi {
     unsafe { buf.set_len(written) };
     Ok(String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
   }
+  /// A string in its narrowest encoding, as a Node string.
+  pub fn str(self, s: &Str) -> Result<Value> {
+    match s {
+      Str::Latin1(bytes) => self.string_latin1(bytes),
+      Str::Utf16(units) => self.string_utf16(units),
+    }
+  }
+  /// A primitive value, or `None` for objects, functions and symbols.
+  pub fn primitive(self, v: Value) -> Result<Option<Primitive>> {
+    Ok(Some(match self.type_of(v)? {
+      sys::ValueType::napi_undefined => Primitive::Undefined,
+      sys::ValueType::napi_null => Primitive::Null,
+      sys::ValueType::napi_boolean => Primitive::Bool(self.get_bool(v)?),
+      sys::ValueType::napi_number => Primitive::Number(self.get_f64(v)?),
+      sys::ValueType::napi_string => Primitive::String(self.get_str(v)?),
+      sys::ValueType::napi_bigint => {
+        let (negative, words) = self.get_bigint_words(v)?;
+        Primitive::BigInt { negative, words }
+      }
+      _ => return Ok(None),
+    }))
+  }
+  /// A primitive value as a Node value.
+  pub fn primitive_value(self, primitive: &Primitive) -> Result<Value> {
+    match primitive {
+      Primitive::Undefined => self.undefined(),
+      Primitive::Null => self.null(),
+      Primitive::Bool(b) => self.boolean(*b),
+      Primitive::Number(n) => self.number(*n),
+      Primitive::BigInt { negative, words } => self.bigint_words(*negative, words),
+      Primitive::String(s) => self.str(s),
+    }
+  }
   pub fn get_bigint_words(self, v: Value) -> Result<(bool, Vec<u64>)> {
     let mut count = 0usize;
     let mut sign = 0i32;
@@ -314,7 +347,7 @@ pub fn throw_error(env: Napi, error: Error) {
       if env.exception_pending() {
         return;
       }
-      match super::convert::thrown_to_napi(env, thrown, None) {
+      match super::errors::thrown_to_napi(env, thrown, None) {
         Ok(value) => {
           let _ = env.throw(value);
         }
