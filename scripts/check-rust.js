@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // The Rust side's own checks, run by `npm test` before the suites: formatting (rustfmt.toml),
-// lints (clippy, every warning an error) and the unit tests of the pure parts (`cargo test`).
-// Fails at the first that fails.
+// lints (clippy, every warning an error), the unit tests of the pure parts (`cargo test`) and
+// the layering of src/lib.rs (scripts/layers.js). Fails at the first that fails.
 //
 //   node scripts/check-rust.js
 
@@ -17,6 +17,7 @@ const steps = [
   ['formatting', 'cargo', ['fmt', '--check']],
   ['lints', 'cargo', ['clippy', '--release', '--locked', '--all-targets', '--', '-D', 'warnings']],
   ['unit tests', 'cargo', ['test', '--release', '--locked']],
+  ['layers', process.execPath, [path.join(__dirname, 'layers.js')]],
 ];
 for (const [name, command, args] of steps) {
   const started = Date.now();

@@ -1,33 +1,32 @@
 //! isolated-vm in Rust: a Node-API addon embedding its own V8.
 //!
-//! Layout, lowest layer first:
-//! - `error`; `platform`: starting V8 once per process; `flags`: the V8 flags applied before that.
-//! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers, `Remote`,
-//!   and the typed extensions in which higher layers keep their per-isolate state).
+//! Layers, lowest first. A module names only modules of its own layer or of layers below it
+//! (scripts/layers.js checks it, reading this list: the modules of a layer are the names in
+//! backquotes on its line that are modules of this crate).
+//! - `value`, `error`, `flags`, `platform`: strings and primitive values; errors; the V8 flags,
+//!   and starting V8 once per process.
+//! - `isolate`: our isolates (limits, locking, task queues, the worker pool, timers, handles
+//!   held from anywhere, and the typed extensions in which higher layers keep per-isolate state).
 //! - `inspector`: the V8 inspector of an isolate (DevTools sessions, the profiler's domain).
-//! - `transfer`: what crosses between worlds (`Transferable`, the shared data behind objects,
-//!   `handle`: the native state behind each facade object) and its conversions for isolates,
-//!   facade objects inside isolates among them (`transfer::facade`).
-//! - `host`: Node as the layers above see it: environments, values held across threads,
-//!   Node-API, and the conversions of Node values.
-//! - `ops`: the operations behind the API, independent of the caller's world, and `Front`, what
-//!   a binding function reads its arguments from and answers to, in either world.
+//! - `host`: Node as the layers above see it: its environments, values held across threads,
+//!   Node-API, and errors between Node and the other worlds.
+//! - `transfer`: what crosses between worlds, the shared data and native handles behind facade
+//!   objects, their conversions in isolates, and the settling of isolates' promises.
+//! - `bridge`: the conversions of Node values, and the completion of async calls in either world.
+//! - `ops`: the operations behind the API, independent of the caller's world, and the `Front`
+//!   binding functions read their arguments from.
 //! - `api`: the binding functions the JavaScript facade calls, written once for both worlds, and
-//!   the protocol the facade checks at start (`api::protocol`).
-//! - `node` and `inner`: the two front-ends, in Node and inside isolates: the binding objects,
-//!   the `Front` of their calls, and the native callbacks that reach other worlds. What lower
-//!   layers make through them (Callback functions, facade objects) they register at load.
-//!
-//! Not yet a straight line: an error may carry a thrown `Transferable`; `transfer` holds
-//! `host::NodeRef` (the Node runtime and the conversions of Node values still share `host`);
-//! promises of async calls are settled by `ops::completion`, which `host` and `transfer` (by
-//! `IsolateCore::completion`) use.
+//!   the protocol the facade checks at start.
+//! - `node`, `inner`: the two front-ends, in Node and inside isolates: the binding objects, the
+//!   `Front` of their calls, and every native callback that reaches another world. What lower
+//!   layers make through them (Callback functions, facade objects) is registered at load, here.
 //!
 //! Every `unsafe` block and impl says why it is sound in a `// SAFETY:` comment (clippy checks).
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod api;
+mod bridge;
 mod error;
 mod flags;
 mod host;
@@ -38,6 +37,7 @@ mod node;
 mod ops;
 mod platform;
 mod transfer;
+mod value;
 
 use napi::JsValue;
 

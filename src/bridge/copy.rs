@@ -12,9 +12,10 @@ use std::sync::{Arc, OnceLock, Weak};
 use napi::sys;
 use parking_lot::Mutex;
 
-use super::napi::{call, Napi, Value};
-use super::{convert, facade, NodeEnv, NodeRef};
+use super::{convert, facade};
 use crate::error::{Error, Result};
+use crate::host::napi::{call, Napi, Value};
+use crate::host::{NodeEnv, NodeRef};
 use crate::transfer::buffer::{Bytes, Pointer, SharedMemory};
 use crate::transfer::copy::{CopyData, Payload, Serialized, View, ViewKind};
 use crate::transfer::{TransferType, Transferable};
@@ -142,8 +143,8 @@ fn view_of(napi: Napi, parts: Value) -> Result<Option<View>> {
 /// Copies a host value (isolated-vm's `ExternalCopy::Copy`). ArrayBuffers in `transfer_list`,
 /// and a top-level ArrayBuffer with `transfer_out`, are moved (detached here).
 pub fn copy_from_napi(napi: Napi, value: Value, transfer_out: bool, transfer_list: Option<Value>) -> Result<Arc<CopyData>> {
-  if let Some(primitive) = convert::primitive_from_napi(napi, value)? {
-    return Ok(CopyData::new(Payload::Primitive(primitive)));
+  if let Some(primitive) = napi.primitive(value)? {
+    return Ok(CopyData::new(Payload::Primitive(primitive.into())));
   }
   if napi.type_of(value)? == sys::ValueType::napi_symbol {
     return Err(Error::type_error("Unsupported type"));

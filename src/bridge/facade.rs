@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use napi::sys;
 
-use super::napi::native::Wrapped;
-use super::napi::{Napi, Value};
-use super::NodeEnv;
 use crate::error::{Error, Result};
+use crate::host::napi::native::Wrapped;
+use crate::host::napi::{Napi, Value};
+use crate::host::NodeEnv;
 use crate::transfer::handle::Handle;
 use crate::transfer::Transferable;
 

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use super::convert::{thrown_from_napi, transfer_out};
-use super::napi::native::{Args, Callback};
-use super::napi::{Napi, Value};
-use super::NodeEnv;
+use super::convert::transfer_out;
+use crate::bridge::completion::Completion;
 use crate::error::{catch_panic, Error, Result};
-use crate::ops::completion::Completion;
+use crate::host::errors::thrown_from_napi;
+use crate::host::napi::native::{Args, Callback};
+use crate::host::napi::{Napi, Value};
+use crate::host::NodeEnv;
 use crate::transfer::promise::PromiseState;
 use crate::transfer::{TransferOptions, Transferable};
 
@@ -43,7 +44,7 @@ impl Callback for Settle {
         None => napi.undefined()?,
       };
       let outcome = if self.resolved {
-        transfer_out(napi, value, self.options).map_err(|error| super::convert::take_thrown(napi, error))
+        transfer_out(napi, value, self.options).map_err(|error| crate::host::errors::take_thrown(napi, error))
       } else {
         Err(Error::Thrown(thrown_from_napi(napi, value)))
       };

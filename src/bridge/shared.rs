@@ -7,9 +7,9 @@
 use std::ptr::null_mut;
 use std::sync::Arc;
 
-use super::napi::native::ExternalShared;
-use super::napi::{Napi, Value};
 use crate::error::{Error, Result};
+use crate::host::napi::native::ExternalShared;
+use crate::host::napi::{Napi, Value};
 use crate::transfer::buffer::SharedMemory;
 
 /// A Node SharedArrayBuffer over memory of our isolates.

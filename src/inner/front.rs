@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::bridge::completion::Completion;
 use crate::error::{Error, Result};
 use crate::isolate::executor;
-use crate::ops::completion::Completion;
 use crate::ops::front::Front;
 use crate::ops::Realm;
 use crate::transfer::handle::Handle;
@@ -116,7 +116,7 @@ impl Front for V8Call<'_, '_, '_> {
 
   fn ret_promise(&mut self) -> Result<Completion> {
     let core = executor::current().expect("isolate code runs in an entered isolate");
-    let (completion, promise) = core.completion(self.scope, true)?;
+    let (completion, promise) = Completion::isolate(&core, self.scope, true)?;
     self.ret = Some(promise.into());
     Ok(completion)
   }

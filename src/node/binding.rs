@@ -19,10 +19,8 @@ const NODE_ONLY: &[(&str, NodeOnly)] =
 /// Fills `exports` with the binding functions. Runs once per Node environment (the main thread
 /// and each worker thread that loads the addon).
 pub fn init(napi: Napi, exports: sys::napi_value) -> Result<()> {
-  crate::host::convert::register(crate::host::convert::FrontEnd {
-    callback: super::callback::function_for,
-    binding_names: crate::api::FUNCTIONS.iter().map(|(name, _)| *name).collect(),
-  });
+  crate::bridge::convert::register(super::callback::function_for);
+  crate::host::errors::register_binding_names(crate::api::FUNCTIONS.iter().map(|(name, _)| *name).collect());
   NodeEnv::register(napi)?;
   let for_tests = std::env::var_os("ISOLATED_VM_TEST_BINDINGS").is_some_and(|value| value == "1");
   let test_functions = if for_tests { crate::api::TEST_FUNCTIONS } else { &[] };
@@ -54,7 +52,7 @@ fn setup_host(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value
 
 /// `binding.isHandle(value)`: whether a value is an isolated-vm object.
 fn is_handle(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
-  napi.boolean(crate::host::facade::unwrap(napi, args[0])?.is_some())
+  napi.boolean(crate::bridge::facade::unwrap(napi, args[0])?.is_some())
 }
 
 /// `binding.setup(factory, lib, facadeFile)`: the facade registers the function that creates
@@ -64,7 +62,7 @@ fn setup(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   let node_env = NodeEnv::current().ok_or_else(NodeEnv::gone_error)?;
   let factory = NodeRef::new(napi, &node_env, args[0])?;
   let lib = NodeRef::new(napi, &node_env, args[1])?;
-  crate::host::facade::bind(napi, args[1], crate::transfer::handle::Handle::IvmModule)?;
+  crate::bridge::facade::bind(napi, args[1], crate::transfer::handle::Handle::IvmModule)?;
   let facade_file = match napi.type_of(args[2])? {
     sys::ValueType::napi_string => Some(napi.get_string(args[2])?),
     _ => None,

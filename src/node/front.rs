@@ -5,11 +5,12 @@ use std::sync::Arc;
 use napi::sys;
 
 use crate::api::BindingFn;
+use crate::bridge::completion::Completion;
+use crate::bridge::{convert, facade};
 use crate::error::{Error, Result};
 use crate::host::napi::native::{Args, Callback};
 use crate::host::napi::{Napi, Value};
-use crate::host::{convert, facade, NodeEnv};
-use crate::ops::completion::Completion;
+use crate::host::NodeEnv;
 use crate::ops::front::Front;
 use crate::ops::Realm;
 use crate::transfer::handle::Handle;
@@ -101,7 +102,7 @@ impl Front for NodeCall {
 
   fn copy(&mut self, index: usize, transfer_out: bool, transfer_list: Option<usize>) -> Result<Arc<CopyData>> {
     let list = transfer_list.map(|i| self.arg(i)).filter(|list| self.napi.is_array(*list).unwrap_or(false));
-    crate::host::copy::copy_from_napi(self.napi, self.arg(index), transfer_out, list)
+    crate::bridge::copy::copy_from_napi(self.napi, self.arg(index), transfer_out, list)
   }
 
   fn reference(&mut self, index: usize, inherit: bool) -> Result<Arc<RefData>> {
@@ -125,7 +126,7 @@ impl Front for NodeCall {
   fn ret_promise(&mut self) -> Result<Completion> {
     let (deferred, promise) = self.napi.promise()?;
     self.ret = Some(promise);
-    let caller = convert::CallSite::capture(self.napi)?;
+    let caller = crate::host::errors::CallSite::capture(self.napi)?;
     Ok(Completion::node(self.env.clone(), deferred, self.env.hold(self.napi), Some(caller)))
   }
 

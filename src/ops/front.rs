@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use super::completion::Completion;
 use super::Realm;
+use crate::bridge::completion::Completion;
 use crate::error::Result;
 use crate::transfer::handle::Handle;
 use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};

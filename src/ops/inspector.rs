@@ -9,12 +9,6 @@ use crate::inspector::{self, Message, Sink};
 use crate::isolate::{executor, IsolateCore};
 use crate::transfer::{CallbackData, SessionData, TransferOptions, Transferable};
 
-impl std::fmt::Debug for SessionData {
-  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    write!(f, "Session({})", self.id)
-  }
-}
-
 const SESSION_DEAD: &str = "Session is dead";
 
 /// `createInspectorSession()`: output goes to `deliver`, the facade's function calling the

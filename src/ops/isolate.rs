@@ -14,6 +14,7 @@ use crate::transfer::{ContextData, RefData, RefTarget, Remote, ScriptData, Trans
 /// `import()` and `import.meta`, and surviving fatal out-of-memory errors.
 pub fn new_isolate(options: IsolateOptions) -> Result<Arc<IsolateCore>> {
   crate::platform::init(super::catastrophe::fatal_error);
+  crate::transfer::settle::register_microtask_runner(super::guard::run_microtasks);
   IsolateCore::new(options, |isolate| {
     isolate.set_host_import_module_dynamically_callback(super::module::import_dynamically);
     isolate.set_host_initialize_import_meta_object_callback(super::module::initialize_import_meta);

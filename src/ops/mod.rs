@@ -7,7 +7,6 @@
 
 pub mod callback;
 pub mod catastrophe;
-pub mod completion;
 pub mod context;
 pub mod front;
 pub mod guard;
@@ -25,7 +24,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::error::{msg, Error, Result};
-use crate::host::convert as node_convert;
 use crate::host::napi::Napi;
 use crate::host::NodeEnv;
 use crate::isolate::scheduler::TaskInput;
@@ -147,13 +145,13 @@ pub fn run_sync_on_node<R: Send + 'static>(env: &Arc<NodeEnv>, work: Box<dyn FnO
     // the time spent in Node is not the isolate's CPU time.
     return match executor::current() {
       None => work(napi),
-      Some(core) => core.clock.pause_cpu(|| work(napi)).map_err(|error| node_convert::take_thrown(napi, error)),
+      Some(core) => core.clock.pause_cpu(|| work(napi)).map_err(|error| crate::host::errors::take_thrown(napi, error)),
     };
   }
   let (sender, receiver) = crossbeam_channel::bounded(1);
   env.post(Box::new(move |napi| {
     let result = match napi {
-      Some(napi) => work(napi).map_err(|error| node_convert::take_thrown(napi, error)),
+      Some(napi) => work(napi).map_err(|error| crate::host::errors::take_thrown(napi, error)),
       None => Err(NodeEnv::gone_error()),
     };
     let _ = sender.send(result);
@@ -215,7 +213,7 @@ pub fn run_async(work: Work, done: Box<dyn FnOnce(Result<Transferable>) + Send>)
       }))
     }
     Work::Node(env, work) => env.post(Box::new(move |napi| match napi {
-      Some(napi) => done(work(napi).map_err(|error| node_convert::take_thrown(napi, error))),
+      Some(napi) => done(work(napi).map_err(|error| crate::host::errors::take_thrown(napi, error))),
       None => done(Err(NodeEnv::gone_error())),
     })),
   }

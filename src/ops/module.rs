@@ -24,18 +24,6 @@ use crate::transfer::{
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-impl ModuleData {
-  pub fn is_instantiated(&self) -> bool {
-    self.state.lock().context.is_some()
-  }
-}
-
-impl std::fmt::Debug for ModuleData {
-  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    write!(f, "Module({})", self.id)
-  }
-}
-
 /// Modules of an isolate, by V8 identity hash (for the `import.meta` callback) and by id (for
 /// `import()`, which only knows the host-defined options of its referrer). Kept in the isolate
 /// (an `Extension`).
@@ -379,7 +367,7 @@ fn start_import(
   };
   let core = executor::entered()?;
   // The imported module arrives as the settled value of an internal promise of this context.
-  let (completion, arrived) = core.completion(scope, true)?;
+  let (completion, arrived) = crate::bridge::completion::Completion::isolate(&core, scope, true)?;
   let holder = v8::Array::new(scope, 2);
   holder.set_index(scope, 0, resolver.into());
   let arguments = vec![Transferable::string(specifier), Transferable::Module(referrer)];

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{guard, Work};
+use crate::bridge::convert as node_convert;
 use crate::error::{Error, Result};
-use crate::host::convert as node_convert;
 use crate::host::napi::{Napi, Value as NapiValue};
 use crate::transfer::{serializer, v8conv, RefData, RefTarget, Remote, Str, TransferOptions, TransferType, Transferable, TypeOf};
 
@@ -35,7 +35,7 @@ impl Key {
 
   fn to_napi(&self, napi: Napi) -> Result<NapiValue> {
     match self {
-      Key::Name(name) => node_convert::str_to_napi(napi, name),
+      Key::Name(name) => napi.str(name),
       Key::Index(index) => napi.string_utf8(&index.to_string()),
     }
   }
@@ -79,7 +79,7 @@ fn on_value(
 
 /// Calls a helper of lib/host.js on a Node object.
 fn host_call(napi: Napi, name: &str, args: &[NapiValue]) -> Result<NapiValue> {
-  let helper = crate::host::copy::host(napi, name)?;
+  let helper = crate::bridge::copy::host(napi, name)?;
   napi.call(napi.undefined()?, helper, args)
 }
 
@@ -299,6 +299,6 @@ pub fn copy(data: &Arc<RefData>) -> Work {
   on_value(
     data,
     |scope, value| Ok(Transferable::Copy { data: serializer::copy_from_v8(scope, value, false, &[])?, transfer_in: false }),
-    |napi, value| Ok(Transferable::Copy { data: crate::host::copy::copy_from_napi(napi, value, false, None)?, transfer_in: false }),
+    |napi, value| Ok(Transferable::Copy { data: crate::bridge::copy::copy_from_napi(napi, value, false, None)?, transfer_in: false }),
   )
 }

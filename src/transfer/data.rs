@@ -133,3 +133,21 @@ pub struct SessionData {
   pub(crate) id: u64,
   pub(crate) dead: AtomicBool,
 }
+
+impl ModuleData {
+  pub fn is_instantiated(&self) -> bool {
+    self.state.lock().context.is_some()
+  }
+}
+
+impl std::fmt::Debug for ModuleData {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "Module({})", self.id)
+  }
+}
+
+impl std::fmt::Debug for SessionData {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "Session({})", self.id)
+  }
+}

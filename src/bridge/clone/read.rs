@@ -13,9 +13,9 @@ use napi::sys;
 
 use super::super::convert;
 use super::super::copy::{buffer_to_napi, copy_to_napi, host, make_view, shared_to_napi};
-use super::super::napi::{call, Napi, Value};
 use super::wire::{self, error_tag, invalid, tag, Reader};
 use crate::error::{Error, Result};
+use crate::host::napi::{call, Napi, Value};
 use crate::transfer::copy::{Serialized, View, ViewKind};
 
 /// Rebuilds a serialized value in the host; with `transfer_in`, transferred buffers are moved
