@@ -8,7 +8,9 @@ use super::facade;
 use crate::error::{msg, Error, Result};
 use crate::host::napi::{Napi, Value};
 use crate::host::{NodeEnv, NodeRef};
-use crate::transfer::{CallMode, CallbackData, RefData, RefTarget, TransferOptions, TransferType, Transferable, TypeOf};
+use crate::transfer::handle::Handle;
+use crate::transfer::options::{self, Shape, Source};
+use crate::transfer::{CallMode, CallbackData, Primitive, RefData, RefTarget, TransferOptions, TransferType, Transferable, TypeOf};
 
 /// How a Callback becomes a Node function, which the Node front-end (src/node) gives when the
 /// addon loads: the function's Node-API callback is the front-end's.
@@ -68,35 +70,40 @@ pub fn callback_to(napi: Napi, function: Value, mode: CallMode) -> Result<Arc<Ca
 
 /// Makes a Node value transferable (isolated-vm's `OptionalTransferOut`).
 pub fn from_napi(napi: Napi, value: Value, options: TransferOptions) -> Result<Option<Transferable>> {
-  if options.promise {
-    return super::promise::promise_from_napi(napi, value, TransferOptions { promise: false, ..options }).map(Some);
+  options::transfer_out(&mut NodeValue { napi, value }, options)
+}
+
+/// A Node value under the transfer rule.
+struct NodeValue {
+  napi: Napi,
+  value: Value,
+}
+
+impl Source for NodeValue {
+  fn promise(&mut self, options: TransferOptions) -> Result<Transferable> {
+    super::promise::promise_from_napi(self.napi, self.value, options)
   }
-  let kind = if options.kind == TransferType::None {
-    let value_type = napi.type_of(value)?;
-    if value_type == sys::ValueType::napi_object || value_type == sys::ValueType::napi_function {
-      if let Some(handle) = facade::unwrap(napi, value)? {
-        return handle.transfer_out().map(Some);
-      }
-      if value_type == sys::ValueType::napi_function {
-        return Ok(Some(Transferable::Callback(callback_to(napi, value, CallMode::Sync)?)));
-      }
-    }
-    if let Some(primitive) = napi.primitive(value)? {
-      return Ok(Some(primitive.into()));
-    }
-    options.fallback
-  } else {
-    options.kind
-  };
-  match kind {
-    TransferType::None => Ok(None),
-    TransferType::Reference => Ok(Some(Transferable::Reference(reference_to(napi, value, false)?))),
-    TransferType::DeepReference => Ok(Some(Transferable::Reference(reference_to(napi, value, true)?))),
-    TransferType::Copy => match napi.primitive(value)? {
-      Some(primitive) => Ok(Some(primitive.into())),
-      None => super::copy::copy_out(napi, value, kind).map(Some),
-    },
-    TransferType::ExternalCopy => super::copy::copy_out(napi, value, kind).map(Some),
+  fn shape(&mut self) -> Result<Shape> {
+    Ok(match self.napi.type_of(self.value)? {
+      sys::ValueType::napi_function => Shape::Function,
+      sys::ValueType::napi_object => Shape::Object,
+      _ => Shape::Other,
+    })
+  }
+  fn facade(&mut self) -> Result<Option<Arc<Handle>>> {
+    facade::unwrap(self.napi, self.value)
+  }
+  fn callback(&mut self) -> Result<Transferable> {
+    Ok(Transferable::Callback(callback_to(self.napi, self.value, CallMode::Sync)?))
+  }
+  fn primitive(&mut self) -> Result<Option<Primitive>> {
+    self.napi.primitive(self.value)
+  }
+  fn reference(&mut self, inherit: bool) -> Result<Transferable> {
+    Ok(Transferable::Reference(reference_to(self.napi, self.value, inherit)?))
+  }
+  fn copy(&mut self, kind: TransferType) -> Result<Transferable> {
+    super::copy::copy_out(self.napi, self.value, kind)
   }
 }
 

@@ -1,5 +1,12 @@
 //! Transfer options (`copy`, `externalCopy`, `reference`, `promise`) as the binding passes them:
-//! a bit set validated by the JavaScript facade, which learns the bits from the binding.
+//! a bit set validated by the JavaScript facade, which learns the bits from the binding; and the
+//! rule that applies them to a value of any world (`transfer_out`).
+
+use std::sync::Arc;
+
+use super::handle::Handle;
+use super::{Primitive, Transferable};
+use crate::error::Result;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransferType {
@@ -69,5 +76,66 @@ mod tests {
     assert_eq!((options.kind, options.promise), (TransferType::Reference, true));
     assert!(!TransferOptions::from_bits(COPY).promise);
     assert_eq!(TransferOptions::from_bits(PROMISE).with_fallback(TransferType::Copy).fallback, TransferType::Copy);
+  }
+}
+
+/// A value of some world as the transfer rule sees it: bridge::convert implements it for Node
+/// values, v8conv for values of our isolates.
+pub trait Source {
+  /// The value is a promise, or becomes one (the `promise` option, with `options` for its
+  /// outcome).
+  fn promise(&mut self, options: TransferOptions) -> Result<Transferable>;
+  /// Whether the value is an object, and whether a function.
+  fn shape(&mut self) -> Result<Shape>;
+  /// The native handle of an isolated-vm object.
+  fn facade(&mut self) -> Result<Option<Arc<Handle>>>;
+  /// A function, as a Callback calling it synchronously.
+  fn callback(&mut self) -> Result<Transferable>;
+  fn primitive(&mut self) -> Result<Option<Primitive>>;
+  fn reference(&mut self, inherit: bool) -> Result<Transferable>;
+  /// A structured copy of an object: `Copy` or `ExternalCopy` (`kind`).
+  fn copy(&mut self, kind: TransferType) -> Result<Transferable>;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+  Function,
+  Object,
+  Other,
+}
+
+/// Makes a value transferable (isolated-vm's `OptionalTransferOut`), the same in every world:
+/// `None` when it is not transferable under these options. Without an explicit kind, isolated-vm
+/// objects, functions (as Callbacks) and primitives pass, others take the fallback.
+pub fn transfer_out(source: &mut impl Source, options: TransferOptions) -> Result<Option<Transferable>> {
+  if options.promise {
+    return source.promise(TransferOptions { promise: false, ..options }).map(Some);
+  }
+  let kind = if options.kind == TransferType::None {
+    let shape = source.shape()?;
+    if shape != Shape::Other {
+      if let Some(handle) = source.facade()? {
+        return handle.transfer_out().map(Some);
+      }
+      if shape == Shape::Function {
+        return source.callback().map(Some);
+      }
+    }
+    if let Some(primitive) = source.primitive()? {
+      return Ok(Some(primitive.into()));
+    }
+    options.fallback
+  } else {
+    options.kind
+  };
+  match kind {
+    TransferType::None => Ok(None),
+    TransferType::Reference => source.reference(false).map(Some),
+    TransferType::DeepReference => source.reference(true).map(Some),
+    TransferType::Copy => match source.primitive()? {
+      Some(primitive) => Ok(Some(primitive.into())),
+      None => source.copy(kind).map(Some),
+    },
+    TransferType::ExternalCopy => source.copy(kind).map(Some),
   }
 }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use super::handle::Handle;
+use super::options::{self, Shape, Source};
 use super::promise::PromiseState;
 use super::{
   serializer, CallMode, CallbackData, Primitive, RefData, RefTarget, Remote, Str, TransferOptions, TransferType, Transferable, TypeOf,
@@ -81,34 +83,46 @@ pub fn callback_to(scope: &mut v8::PinScope<'_, '_>, function: v8::Local<v8::Fun
 /// Makes a value of the current isolate transferable (isolated-vm's `OptionalTransferOut`):
 /// `None` when it is not transferable under these options.
 pub fn from_v8(scope: &mut v8::PinScope<'_, '_>, value: v8::Local<v8::Value>, options: TransferOptions) -> Result<Option<Transferable>> {
-  if options.promise {
-    return promise_from_v8(scope, value, TransferOptions { promise: false, ..options }).map(Some);
+  options::transfer_out(&mut IsolateValue { scope, value }, options)
+}
+
+/// A value of the current isolate under the transfer rule.
+struct IsolateValue<'a, 's, 'i, 'v> {
+  scope: &'a mut v8::PinScope<'s, 'i>,
+  value: v8::Local<'v, v8::Value>,
+}
+
+impl Source for IsolateValue<'_, '_, '_, '_> {
+  fn promise(&mut self, options: TransferOptions) -> Result<Transferable> {
+    promise_from_v8(self.scope, self.value, options)
   }
-  let kind = if options.kind == TransferType::None {
-    if value.is_object() {
-      if let Some(handle) = crate::transfer::facade::facade_handle(scope, value)? {
-        return handle.transfer_out().map(Some);
-      }
-      if value.is_function() {
-        return Ok(Some(Transferable::Callback(callback_to(scope, value.cast(), CallMode::Sync)?)));
-      }
-    }
-    if let Some(primitive) = primitive_from_v8(scope, value) {
-      return Ok(Some(primitive.into()));
-    }
-    options.fallback
-  } else {
-    options.kind
-  };
-  match kind {
-    TransferType::None => Ok(None),
-    TransferType::Reference => Ok(Some(Transferable::Reference(reference_to(scope, value, false)?))),
-    TransferType::DeepReference => Ok(Some(Transferable::Reference(reference_to(scope, value, true)?))),
-    TransferType::Copy => match primitive_from_v8(scope, value) {
-      Some(primitive) => Ok(Some(primitive.into())),
-      None => Ok(Some(Transferable::Copy { data: serializer::copy_from_v8(scope, value, false, &[])?, transfer_in: false })),
-    },
-    TransferType::ExternalCopy => Ok(Some(Transferable::ExternalCopy(serializer::copy_from_v8(scope, value, false, &[])?))),
+  fn shape(&mut self) -> Result<Shape> {
+    Ok(if self.value.is_function() {
+      Shape::Function
+    } else if self.value.is_object() {
+      Shape::Object
+    } else {
+      Shape::Other
+    })
+  }
+  fn facade(&mut self) -> Result<Option<Arc<Handle>>> {
+    super::facade::facade_handle(self.scope, self.value)
+  }
+  fn callback(&mut self) -> Result<Transferable> {
+    Ok(Transferable::Callback(callback_to(self.scope, self.value.cast(), CallMode::Sync)?))
+  }
+  fn primitive(&mut self) -> Result<Option<Primitive>> {
+    Ok(primitive_from_v8(self.scope, self.value))
+  }
+  fn reference(&mut self, inherit: bool) -> Result<Transferable> {
+    Ok(Transferable::Reference(reference_to(self.scope, self.value, inherit)?))
+  }
+  fn copy(&mut self, kind: TransferType) -> Result<Transferable> {
+    let data = serializer::copy_from_v8(self.scope, self.value, false, &[])?;
+    Ok(match kind {
+      TransferType::ExternalCopy => Transferable::ExternalCopy(data),
+      _ => Transferable::Copy { data, transfer_in: false },
+    })
   }
 }
 

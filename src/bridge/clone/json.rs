@@ -134,17 +134,10 @@ fn value(reader: &mut Reader, out: &mut Vec<u8>) -> Result<Option<()>> {
           let _ = write!(out, "{number:e}");
         }
       }
-      tag::ONE_BYTE_STRING => {
-        let len = reader.size()?;
-        one_byte_string(out, reader.raw(len)?);
-      }
-      tag::TWO_BYTE_STRING => {
-        let len = reader.size()?;
-        let bytes = reader.raw(len)?;
-        if len % 2 != 0 {
+      width @ (tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING) => {
+        if string(reader, width, out)?.is_none() {
           return Ok(None);
         }
-        two_byte_string(out, bytes);
       }
       tag::BEGIN_JS_OBJECT => {
         out.push(b'{');
@@ -171,21 +164,24 @@ fn value(reader: &mut Reader, out: &mut Vec<u8>) -> Result<Option<()>> {
   }
 }
 
+/// A string of either width, as JSON; `None` for a two-byte string of an odd byte length.
+fn string(reader: &mut Reader, width: u8, out: &mut Vec<u8>) -> Result<Option<()>> {
+  let len = reader.size()?;
+  let bytes = reader.raw(len)?;
+  if width == tag::ONE_BYTE_STRING {
+    one_byte_string(out, bytes);
+  } else if len % 2 != 0 {
+    return Ok(None);
+  } else {
+    two_byte_string(out, bytes);
+  }
+  Ok(Some(()))
+}
+
 /// A property key: a string, or an integer (the keys of integer-indexed properties).
 fn key(reader: &mut Reader, out: &mut Vec<u8>) -> Result<Option<()>> {
   match reader.tag()? {
-    tag::ONE_BYTE_STRING => {
-      let len = reader.size()?;
-      one_byte_string(out, reader.raw(len)?);
-    }
-    tag::TWO_BYTE_STRING => {
-      let len = reader.size()?;
-      let bytes = reader.raw(len)?;
-      if len % 2 != 0 {
-        return Ok(None);
-      }
-      two_byte_string(out, bytes);
-    }
+    width @ (tag::ONE_BYTE_STRING | tag::TWO_BYTE_STRING) => return string(reader, width, out),
     tag::INT32 => quoted_int(out, reader.zigzag()? as i64),
     tag::UINT32 => quoted_int(out, reader.varint32()? as i64),
     _ => return Ok(None),
