@@ -1,6 +1,6 @@
 // Argument checks and option readers, with isolated-vm's messages, and the numbers the binding
-// reads: how an operation is run (the mode), how a value is transferred (option bits) and which
-// class an instance is. The binding declares those numbers (src/api/protocol.rs); the facade
+// reads: how an operation is run (the mode), how a callback's function is called (its mode), how
+// a value is transferred (option bits) and which class an instance is. The binding declares those numbers (src/api/protocol.rs); the facade
 // takes them from it, and refuses to start if the names it uses and the binding's differ.
 
 const PROTOCOL = binding.protocol();
@@ -18,6 +18,7 @@ function declared(table, names) {
 
 const { SYNC, ASYNC, IGNORED, SYNC_PROMISE } = declared('modes', ['SYNC', 'ASYNC', 'IGNORED', 'SYNC_PROMISE']);
 const { COPY, EXTERNAL_COPY, REFERENCE, PROMISE } = declared('transfer', ['COPY', 'EXTERNAL_COPY', 'REFERENCE', 'PROMISE']);
+const { SYNC: CALLBACK_SYNC, ASYNC: CALLBACK_ASYNC, IGNORED: CALLBACK_IGNORED } = declared('callbackModes', ['SYNC', 'ASYNC', 'IGNORED']);
 
 // --- Argument checks, with isolated-vm's wording --------------------------------------------
 

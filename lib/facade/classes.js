@@ -155,7 +155,7 @@ function createSnapshot(args) {
   }
   const warmup = args[1] === undefined || args[1] === null ? undefined : checkString('createSnapshot', 2, args[1]);
   const options = optionalObject('createSnapshot', 3, args[2]);
-  const flat = [];
+  const flatScripts = [];
   for (let i = 0; i < scripts.length; i++) {
     const script = scripts[i];
     if (script === null || typeof script !== 'object' || typeof script.code !== 'string') {
@@ -163,17 +163,17 @@ function createSnapshot(args) {
     }
     const code = script.code;
     const at = origin(script);
-    flat[flat.length] = code;
-    flat[flat.length] = at.filename;
-    flat[flat.length] = at.lineOffset;
-    flat[flat.length] = at.columnOffset;
+    flatScripts[flatScripts.length] = code;
+    flatScripts[flatScripts.length] = at.filename;
+    flatScripts[flatScripts.length] = at.lineOffset;
+    flatScripts[flatScripts.length] = at.columnOffset;
   }
   const timeout = int32Option(options, 'timeout', 5000);
   const memoryLimit = numberOption(options, 'memoryLimit', 128);
   if (memoryLimit < 8) {
     throw new ErrorCtor('`memoryLimit` must be at least 8');
   }
-  return binding.isolateCreateSnapshot(flat, warmup, timeout > 0 ? timeout : 0, memoryLimit);
+  return binding.isolateCreateSnapshot(flatScripts, warmup, timeout > 0 ? timeout : 0, memoryLimit);
 }
 
 // ThreadCpuProfile[]: the binding gives the thread and the inspector's `Profiler.stop` answer.
@@ -259,11 +259,11 @@ function evaluateClosure(context, mode, name, args) {
   const code = checkString(name, 1, args[0]);
   const closureArguments = optionalArray(name, 2, args[1]);
   const options = optionalObject(name, 3, args[2]);
-  const argumentsBits = transferBits(objectOption(options, 'arguments'));
-  const resultBits = transferBits(objectOption(options, 'result'));
+  const argumentsTransfer = transferBits(objectOption(options, 'arguments'));
+  const resultTransfer = transferBits(objectOption(options, 'result'));
   const timeout = timeoutOption(options);
   const at = origin(options);
-  return binding.contextEvalClosure(context, mode, code, closureArguments, timeout, at.filename, at.lineOffset, at.columnOffset, argumentsBits, resultBits);
+  return binding.contextEvalClosure(context, mode, code, closureArguments, timeout, at.filename, at.lineOffset, at.columnOffset, argumentsTransfer, resultTransfer);
 }
 
 const Context = defineClass('Context', undefined, {
@@ -285,10 +285,10 @@ const Context = defineClass('Context', undefined, {
   evalClosureSync(code, args, options) { return evaluateClosure(this, SYNC, 'evalClosureSync', arguments); },
   release() {
     const released = binding.contextRelease(this);
-    const global = weakMapGet(globals, this);
-    if (released && global !== undefined) {
+    const globalReference = weakMapGet(globals, this);
+    if (released && globalReference !== undefined) {
       weakMapDelete(globals, this);
-      binding.referenceRelease(global);
+      binding.referenceRelease(globalReference);
     }
     return released;
   },

@@ -9,8 +9,8 @@ function isModule(value) {
 }
 
 // Names the import being resolved in an error about it.
-function resolving(specifier, referrer) {
-  return ` (resolving "${specifier}" from ${binding.moduleFilename(referrer)})`;
+function resolving(specifier, referrerModule) {
+  return ` (resolving "${specifier}" from ${binding.moduleFilename(referrerModule)})`;
 }
 
 function notModule(specifier, referrer) {

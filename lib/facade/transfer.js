@@ -11,37 +11,43 @@ function releaseOption(name, args) {
 function get(reference, mode, name, args) {
   checkCount(name, args, 1);
   const options = optionalObject(name, 2, args[1]);
+  const key = args[0];
   const accessors = boolOption(options, 'accessors', false);
-  return binding.referenceGet(reference, mode, args[0], accessors, transferBits(options));
+  return binding.referenceGet(reference, mode, key, accessors, transferBits(options));
 }
 
 function set(reference, mode, name, args) {
   checkCount(name, args, 2);
   const options = optionalObject(name, 3, args[2]);
-  return binding.referenceSet(reference, mode, args[0], args[1], transferBits(options));
+  const key = args[0];
+  const value = args[1];
+  return binding.referenceSet(reference, mode, key, value, transferBits(options));
 }
 
 function remove(reference, mode, name, args) {
   checkCount(name, args, 1);
-  return binding.referenceDelete(reference, mode, args[0]);
+  const key = args[0];
+  return binding.referenceDelete(reference, mode, key);
 }
 
 function apply(reference, mode, name, args) {
+  const receiver = args[0];
   const applyArguments = optionalArray(name, 2, args[1]);
   const options = optionalObject(name, 3, args[2]);
-  const argumentsBits = transferBits(objectOption(options, 'arguments'));
+  const argumentsTransfer = transferBits(objectOption(options, 'arguments'));
   const resultOptions = objectOption(options, 'result');
   if (mode === SYNC_PROMISE && resultOptions !== undefined) {
     throw new TypeErrorCtor('`result` options are not available for `applySyncPromise`');
   }
-  const resultBits = transferBits(resultOptions);
-  return binding.referenceApply(reference, mode, args[0], applyArguments, timeoutOption(options), argumentsBits, resultBits);
+  const resultTransfer = transferBits(resultOptions);
+  return binding.referenceApply(reference, mode, receiver, applyArguments, timeoutOption(options), argumentsTransfer, resultTransfer);
 }
 
 const Reference = defineClass('Reference', function (instance, args) {
   checkCount('Reference', args, 1);
   const options = optionalObject('Reference', 2, args[1]);
-  binding.referenceNew(instance, args[0], boolOption(options, 'unsafeInherit', false));
+  const value = args[0];
+  binding.referenceNew(instance, value, boolOption(options, 'unsafeInherit', false));
 }, {
   get typeof() { return binding.referenceTypeof(this); },
   copy() { return binding.referenceCopy(this, ASYNC); },
@@ -70,7 +76,7 @@ const Dereference = defineClass('Dereference', undefined, {});
 
 const Callback = defineClass('Callback', function (instance, args) {
   checkCount('Callback', args, 1);
-  const fn = checkFunction('Callback', 1, args[0]);
+  const callbackFunction = checkFunction('Callback', 1, args[0]);
   const options = optionalObject('Callback', 2, args[1]);
   const isAsync = boolOption(options, 'async', false);
   const ignored = boolOption(options, 'ignored', false);
@@ -78,7 +84,8 @@ const Callback = defineClass('Callback', function (instance, args) {
   if (isAsync + ignored + sync > 1) {
     throw new TypeErrorCtor('Only one of `async`, `ignored`, or `sync` may be set');
   }
-  binding.callbackNew(instance, fn, isAsync ? 1 : ignored ? 2 : 0);
+  const mode = isAsync ? CALLBACK_ASYNC : ignored ? CALLBACK_IGNORED : CALLBACK_SYNC;
+  binding.callbackNew(instance, callbackFunction, mode);
 }, {});
 
 // --- ExternalCopy -----------------------------------------------------------------------------
@@ -96,7 +103,8 @@ const ExternalCopy = defineClass('ExternalCopy', function (instance, args) {
   if (transferList !== undefined && !isArray(transferList)) {
     throw new TypeErrorCtor('`transferList` must be an array');
   }
-  binding.externalCopyNew(instance, args[0], transferOut, transferList);
+  const value = args[0];
+  binding.externalCopyNew(instance, value, transferOut, transferList);
 }, {
   copy(options) {
     const copy = copyOptions('copy', arguments);

@@ -1,17 +1,15 @@
 //! `Callback`.
 
+use crate::api::parameters;
 use crate::error::Result;
 use crate::ops::front::Front;
 use crate::transfer::handle::Handle;
 use crate::transfer::CallMode;
 
-/// `callbackNew(instance, function, mode)` with mode 0 sync, 1 async, 2 ignored.
+parameters!(new_at: instance, function, mode);
+/// `callbackNew`: `mode` is one of the callback modes of `binding.protocol()`.
 pub fn new(front: &mut dyn Front) -> Result<()> {
-  let mode = match front.number(2)? as u32 {
-    1 => CallMode::Async,
-    2 => CallMode::Ignored,
-    _ => CallMode::Sync,
-  };
-  let data = front.callback(1, mode)?;
-  front.bind(0, Handle::Callback(data))
+  let mode = CallMode::from_number(front.number(new_at::mode)?);
+  let data = front.callback(new_at::function, mode)?;
+  front.bind(new_at::instance, Handle::Callback(data))
 }

@@ -2,14 +2,16 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use crate::api::parameters;
 use crate::error::{Error, Result};
 use crate::ops::front::Front;
 use crate::transfer::handle::Handle;
 use crate::transfer::Transferable;
 
-/// `libNew(instance)`: makes the facade's `ivm.lib` a Lib, so that it can be passed on.
+parameters!(new_at: lib);
+/// `libNew`: makes the facade's `ivm.lib` a Lib, so that it can be passed on.
 pub fn new(front: &mut dyn Front) -> Result<()> {
-  front.bind(0, Handle::Lib)
+  front.bind(new_at::lib, Handle::Lib)
 }
 
 /// Nanoseconds from the monotonic clock to the clock of the host's `process.hrtime`: 0 on Node
@@ -34,10 +36,11 @@ pub fn set_hrtime_base(seconds: f64, nanoseconds: f64) -> Result<()> {
   Ok(())
 }
 
-/// `libHrtime(lib)`: the time of the clock `process.hrtime` reads, as `[seconds, nanoseconds]`.
+parameters!(hrtime_at: lib);
+/// `libHrtime`: the time of the clock `process.hrtime` reads, as `[seconds, nanoseconds]`.
 /// The facade computes differences.
 pub fn hrtime(front: &mut dyn Front) -> Result<()> {
-  if !matches!(*front.handle(0)?, Handle::Lib) {
+  if !matches!(*front.handle(hrtime_at::lib)?, Handle::Lib) {
     return Err(Error::illegal_invocation());
   }
   let now = monotonic_ns()? + HRTIME_OFFSET_NS.load(Ordering::Relaxed);

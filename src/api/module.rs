@@ -1,59 +1,63 @@
 //! `Module`, and the linking steps the facade drives.
 
-use crate::api::{run, script_source};
+use crate::api::{parameters, run, script_source, source_at};
 use crate::error::{Error, Result};
 use crate::ops::front::Front;
 use crate::ops::{self, module, Mode};
 use crate::transfer::{CallMode, TransferOptions, Transferable};
 
-/// `isolateCompileModule(isolate, mode, code, filename, lineOffset, columnOffset, cachedData,
-/// produceCachedData, meta)`: the module, with its cachedData results.
+parameters!(compile_at: isolate, mode, code, filename, lineOffset, columnOffset, cachedData, produceCachedData, meta);
+/// `isolateCompileModule`: the module, with its cachedData results.
 pub fn compile(front: &mut dyn Front) -> Result<()> {
-  let mode = Mode::from_number(front.number(1)?);
+  use compile_at as at;
+  let mode = Mode::from_number(front.number(at::mode)?);
   run(front, mode, |front| {
-    let core = front.handle(0)?.isolate()?.clone();
-    let source = script_source(front, 2, 3, Some(6))?;
-    let meta = if front.is_nullish(8) { None } else { Some(front.callback(8, CallMode::Sync)?) };
+    let core = front.handle(at::isolate)?.isolate()?.clone();
+    let source = script_source(front, source_at!(at, cache))?;
+    let meta = if front.is_nullish(at::meta) { None } else { Some(front.callback(at::meta, CallMode::Sync)?) };
     module::compile(&core, source, meta)
   })
 }
 
-/// `moduleDependencySpecifiers(module)`
+parameters!(module_at: module);
+/// `moduleDependencySpecifiers`
 pub fn dependency_specifiers(front: &mut dyn Front) -> Result<()> {
-  let data = front.handle(0)?.module()?;
+  let data = front.handle(module_at::module)?.module()?;
   let list = data.specifiers.iter().map(|s| Transferable::string(s)).collect();
   front.ret(Transferable::List(list))
 }
 
-/// `moduleId(module)`: a number identifying the module (its facades may be many).
+/// `moduleId`: a number identifying the module (its facades may be many).
 pub fn id(front: &mut dyn Front) -> Result<()> {
-  let data = front.handle(0)?.module()?;
+  let data = front.handle(module_at::module)?.module()?;
   front.ret(Transferable::Number(data.id as f64))
 }
 
-/// `moduleIsInstantiated(module)`
+/// `moduleIsInstantiated`
 pub fn is_instantiated(front: &mut dyn Front) -> Result<()> {
-  let data = front.handle(0)?.module()?;
+  let data = front.handle(module_at::module)?.module()?;
   front.ret(Transferable::Bool(data.is_instantiated()))
 }
 
-/// `moduleFilename(module)`: the file name it was compiled with, to name it in errors.
+/// `moduleFilename`: the file name it was compiled with, to name it in errors.
 pub fn filename(front: &mut dyn Front) -> Result<()> {
-  let data = front.handle(0)?.module()?;
+  let data = front.handle(module_at::module)?.module()?;
   front.ret(Transferable::string(&data.filename))
 }
 
-/// `moduleInstantiate(module, mode, context, importer, modules, links)`: `importer` is the
-/// facade's `import()` handler for the resolver; `links` is what the resolver gave, as a flat
-/// list of `referrer, specifier, dependency` where modules are indices into `modules`.
+parameters!(instantiate_at: module, mode, context, onImport, modules, links);
+/// `moduleInstantiate`: `onImport` is the facade's `import()` handler for the resolver; `links` is
+/// what the resolver gave, as a flat list of `referrer, specifier, dependency` where modules are
+/// indices into `modules`.
 pub fn instantiate(front: &mut dyn Front) -> Result<()> {
-  let mode = Mode::from_number(front.number(1)?);
+  use instantiate_at as at;
+  let mode = Mode::from_number(front.number(at::mode)?);
   run(front, mode, |front| {
-    let data = front.handle(0)?.module()?;
-    let context = front.handle(2)?.context()?;
-    let importer = if front.is_nullish(3) { None } else { Some(front.callback(3, CallMode::Sync)?) };
-    let modules = front.transferable_list(4, TransferOptions::NONE)?;
-    let links = links(modules, front.transferable_list(5, TransferOptions::NONE)?)?;
+    let data = front.handle(at::module)?.module()?;
+    let context = front.handle(at::context)?.context()?;
+    let importer = if front.is_nullish(at::onImport) { None } else { Some(front.callback(at::onImport, CallMode::Sync)?) };
+    let modules = front.transferable_list(at::modules, TransferOptions::NONE)?;
+    let links = links(modules, front.transferable_list(at::links, TransferOptions::NONE)?)?;
     module::instantiate(data, context, importer, links)
   })
 }
@@ -75,25 +79,26 @@ fn links(modules: Vec<Transferable>, list: Vec<Transferable>) -> Result<Vec<modu
   Ok(links)
 }
 
-/// `moduleEvaluate(module, mode, timeout)`
+parameters!(evaluate_at: module, mode, timeout);
+/// `moduleEvaluate`
 pub fn evaluate(front: &mut dyn Front) -> Result<()> {
-  let mode = Mode::from_number(front.number(1)?);
+  let mode = Mode::from_number(front.number(evaluate_at::mode)?);
   run(front, mode, |front| {
-    let data = front.handle(0)?.module()?;
-    let timeout = front.number(2)? as u32;
+    let data = front.handle(evaluate_at::module)?.module()?;
+    let timeout = front.number(evaluate_at::timeout)? as u32;
     Ok(module::evaluate(data, timeout, mode == Mode::Async))
   })
 }
 
-/// `moduleNamespace(module)`
+/// `moduleNamespace`
 pub fn namespace(front: &mut dyn Front) -> Result<()> {
-  let data = front.handle(0)?.module()?;
+  let data = front.handle(module_at::module)?.module()?;
   let work = module::namespace(&data)?;
   ops::dispatch(front, Mode::Sync, work)
 }
 
-/// `moduleRelease(module)`
+/// `moduleRelease`
 pub fn release(front: &mut dyn Front) -> Result<()> {
-  front.handle(0)?.module_releasable()?.release();
+  front.handle(module_at::module)?.module_releasable()?.release();
   front.ret(Transferable::Undefined)
 }

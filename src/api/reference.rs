@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::api::run;
+use crate::api::{parameters, run};
 use crate::error::{msg, Error, Result};
 use crate::ops::front::Front;
 use crate::ops::reference::Key;
@@ -10,8 +10,10 @@ use crate::ops::{self, Mode, Realm};
 use crate::transfer::handle::{Handle, Releasable};
 use crate::transfer::{RefData, RefTarget, TransferOptions, TransferType, Transferable};
 
+parameters!(reference_at: reference);
+/// The referenced value's data: every `reference*` function takes the reference first.
 fn data(front: &mut dyn Front) -> Result<Arc<RefData>> {
-  front.handle(0)?.reference()?.get()
+  front.handle(reference_at::reference)?.reference()?.get()
 }
 
 fn is_in_realm(data: &RefData, realm: &Realm) -> bool {
@@ -22,104 +24,112 @@ fn is_in_realm(data: &RefData, realm: &Realm) -> bool {
   }
 }
 
-/// `referenceNew(instance, value, unsafeInherit)`
+parameters!(new_at: instance, value, unsafeInherit);
+/// `referenceNew`
 pub fn new(front: &mut dyn Front) -> Result<()> {
-  let inherit = front.boolean(2)?;
-  let data = front.reference(1, inherit)?;
-  front.bind(0, Handle::Reference(Releasable::new(data, msg::REFERENCE_RELEASED)))
+  let inherit = front.boolean(new_at::unsafeInherit)?;
+  let data = front.reference(new_at::value, inherit)?;
+  front.bind(new_at::instance, Handle::Reference(Releasable::new(data, msg::REFERENCE_RELEASED)))
 }
 
-/// `referenceTypeof(reference)`
+/// `referenceTypeof`
 pub fn type_of(front: &mut dyn Front) -> Result<()> {
   let data = data(front)?;
   front.ret(Transferable::string(data.type_of.as_str()))
 }
 
-/// `referenceDeref(reference, release)`: the value itself, in its own world.
+parameters!(deref_at: reference, release);
+/// `referenceDeref`: the value itself, in its own world.
 pub fn deref(front: &mut dyn Front) -> Result<()> {
-  let handle = front.handle(0)?;
+  let handle = front.handle(deref_at::reference)?;
   let releasable = handle.reference()?;
   let data = releasable.get()?;
   if !is_in_realm(&data, &front.realm()) {
     return Err(Error::type_error("Cannot dereference this from current isolate"));
   }
-  if front.boolean(1)? {
+  if front.boolean(deref_at::release)? {
     releasable.release();
   }
   front.ret(Transferable::Dereference(data))
 }
 
-/// `referenceDerefInto(reference, release)`: an object that becomes the value when passed to
-/// the value's own world.
+/// `referenceDerefInto`: an object that becomes the value when passed to the value's own world.
 pub fn deref_into(front: &mut dyn Front) -> Result<()> {
-  let handle = front.handle(0)?;
+  let handle = front.handle(deref_at::reference)?;
   let releasable = handle.reference()?;
   let data = releasable.get()?;
-  if front.boolean(1)? {
+  if front.boolean(deref_at::release)? {
     releasable.release();
   }
   front.ret(Transferable::DereferenceHandle(data))
 }
 
-/// `referenceRelease(reference)`
+/// `referenceRelease`
 pub fn release(front: &mut dyn Front) -> Result<()> {
-  front.handle(0)?.reference()?.release_held()?;
+  front.handle(reference_at::reference)?.reference()?.release_held()?;
   front.ret(Transferable::Undefined)
 }
 
-/// `referenceGet(reference, mode, key, accessors, transfer)`
+parameters!(get_at: reference, mode, key, accessors, transfer);
+/// `referenceGet`
 pub fn get(front: &mut dyn Front) -> Result<()> {
-  let mode = Mode::from_number(front.number(1)?);
+  use get_at as at;
+  let mode = Mode::from_number(front.number(at::mode)?);
   run(front, mode, |front| {
     let data = data(front)?;
-    let key = Key::from_transferable(front.transferable(2, TransferOptions::NONE)?)?;
-    let accessors = front.boolean(3)?;
-    let transfer = TransferOptions::from_bits(front.number(4)? as u32);
+    let key = Key::from_transferable(front.transferable(at::key, TransferOptions::NONE)?)?;
+    let accessors = front.boolean(at::accessors)?;
+    let transfer = TransferOptions::from_bits(front.number(at::transfer)? as u32);
     ops::reference::get(&data, key, accessors, transfer)
   })
 }
 
-/// `referenceSet(reference, mode, key, value, transfer)`
+parameters!(set_at: reference, mode, key, value, transfer);
+/// `referenceSet`
 pub fn set(front: &mut dyn Front) -> Result<()> {
-  let mode = Mode::from_number(front.number(1)?);
+  use set_at as at;
+  let mode = Mode::from_number(front.number(at::mode)?);
   run(front, mode, |front| {
     let data = data(front)?;
-    let key = Key::from_transferable(front.transferable(2, TransferOptions::NONE)?)?;
-    let transfer = TransferOptions::from_bits(front.number(4)? as u32);
-    let value = front.transferable(3, transfer)?.ok_or_else(|| Error::type_error(msg::NON_TRANSFERABLE))?;
+    let key = Key::from_transferable(front.transferable(at::key, TransferOptions::NONE)?)?;
+    let transfer = TransferOptions::from_bits(front.number(at::transfer)? as u32);
+    let value = front.transferable(at::value, transfer)?.ok_or_else(|| Error::type_error(msg::NON_TRANSFERABLE))?;
     ops::reference::set(&data, key, value)
   })
 }
 
-/// `referenceDelete(reference, mode, key)`
+parameters!(delete_at: reference, mode, key);
+/// `referenceDelete`
 pub fn delete(front: &mut dyn Front) -> Result<()> {
-  let mode = Mode::from_number(front.number(1)?);
+  let mode = Mode::from_number(front.number(delete_at::mode)?);
   run(front, mode, |front| {
     let data = data(front)?;
-    let key = Key::from_transferable(front.transferable(2, TransferOptions::NONE)?)?;
+    let key = Key::from_transferable(front.transferable(delete_at::key, TransferOptions::NONE)?)?;
     ops::reference::delete(&data, key)
   })
 }
 
-/// `referenceApply(reference, mode, receiver, arguments, timeout, argumentsTransfer,
-/// resultTransfer)`
+parameters!(apply_at: reference, mode, receiver, arguments, timeout, argumentsTransfer, resultTransfer);
+/// `referenceApply`
 pub fn apply(front: &mut dyn Front) -> Result<()> {
-  let mode = Mode::from_number(front.number(1)?);
+  use apply_at as at;
+  let mode = Mode::from_number(front.number(at::mode)?);
   run(front, mode, |front| {
     let data = data(front)?;
-    let receiver = front.transferable(2, TransferOptions::NONE)?.ok_or_else(|| Error::type_error(msg::NON_TRANSFERABLE))?;
-    let arguments_transfer = TransferOptions::from_bits(front.number(5)? as u32);
-    let arguments = front.transferable_list(3, arguments_transfer)?;
-    let timeout = front.number(4)? as u32;
-    let mut result = TransferOptions::from_bits(front.number(6)? as u32).with_fallback(TransferType::Reference);
+    let receiver = front.transferable(at::receiver, TransferOptions::NONE)?.ok_or_else(|| Error::type_error(msg::NON_TRANSFERABLE))?;
+    let arguments_transfer = TransferOptions::from_bits(front.number(at::argumentsTransfer)? as u32);
+    let arguments = front.transferable_list(at::arguments, arguments_transfer)?;
+    let timeout = front.number(at::timeout)? as u32;
+    let mut result = TransferOptions::from_bits(front.number(at::resultTransfer)? as u32).with_fallback(TransferType::Reference);
     // `applySyncPromise` waits for a promise returned by a Node function.
     result.promise |= mode == Mode::SyncPromise && matches!(data.target, RefTarget::Node(_));
     Ok(ops::reference::apply(&data.target, receiver, arguments, timeout, result))
   })
 }
 
-/// `referenceCopy(reference, mode)`: a copy of the referenced value, rebuilt in the caller's world.
+parameters!(copy_at: reference, mode);
+/// `referenceCopy`: a copy of the referenced value, rebuilt in the caller's world.
 pub fn copy(front: &mut dyn Front) -> Result<()> {
-  let mode = Mode::from_number(front.number(1)?);
+  let mode = Mode::from_number(front.number(copy_at::mode)?);
   run(front, mode, |front| Ok(ops::reference::copy(&data(front)?)))
 }

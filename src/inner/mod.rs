@@ -96,7 +96,7 @@ fn facade_factory<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, 
 /// The binding object the facade is built on in this context.
 fn binding<'s>(scope: &mut v8::PinScope<'s, '_>) -> Result<v8::Local<'s, v8::Object>> {
   let binding = v8::Object::new(scope);
-  for (name, function) in crate::api::FUNCTIONS {
+  for crate::api::Binding { name, function, .. } in crate::api::FUNCTIONS {
     let data = v8::External::new(scope, *function as *mut std::ffi::c_void);
     let function = v8::Function::builder(call_binding).data(data.into()).build(scope).ok_or(Error::Pending)?;
     let key = v8conv::string_to_v8(scope, name)?;

@@ -20,13 +20,13 @@ const NODE_ONLY: &[(&str, NodeOnly)] =
 /// and each worker thread that loads the addon).
 pub fn init(napi: Napi, exports: sys::napi_value) -> Result<()> {
   crate::bridge::convert::register(super::callback::function_for);
-  crate::host::errors::register_binding_names(crate::api::FUNCTIONS.iter().map(|(name, _)| *name).collect());
+  crate::host::errors::register_binding_names(crate::api::FUNCTIONS.iter().map(|binding| binding.name).collect());
   NodeEnv::register(napi)?;
   let for_tests = std::env::var_os("ISOLATED_VM_TEST_BINDINGS").is_some_and(|value| value == "1");
   let test_functions = if for_tests { crate::api::TEST_FUNCTIONS } else { &[] };
-  for (name, function) in crate::api::FUNCTIONS.iter().chain(test_functions) {
-    let value = napi.function(name, Arc::new(*function))?;
-    napi.set_named(exports, name, value)?;
+  for binding in crate::api::FUNCTIONS.iter().chain(test_functions) {
+    let value = napi.function(binding.name, Arc::new(binding.function))?;
+    napi.set_named(exports, binding.name, value)?;
   }
   for (name, function) in NODE_ONLY {
     let value = napi.function(name, Arc::new(*function))?;

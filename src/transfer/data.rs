@@ -88,9 +88,18 @@ pub struct ScriptData {
 /// How a Callback's function is invoked from the world that holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallMode {
-  Sync,
-  Async,
-  Ignored,
+  Sync = 0,
+  Async = 1,
+  Ignored = 2,
+}
+
+impl CallMode {
+  /// The modes by the names `binding.protocol()` gives the facade.
+  pub const ALL: [(&'static str, CallMode); 3] = [("SYNC", CallMode::Sync), ("ASYNC", CallMode::Async), ("IGNORED", CallMode::Ignored)];
+
+  pub fn from_number(n: f64) -> CallMode {
+    CallMode::ALL.iter().find(|(_, mode)| *mode as u32 as f64 == n).map_or(CallMode::Sync, |(_, mode)| *mode)
+  }
 }
 
 #[derive(Debug)]
