@@ -7,7 +7,15 @@ const createHost = require('./host');
 const applyV8FlagsBeforeFirstIsolate = require('./flags');
 
 const prototypes = new Set();
-const ivm = createIsolatedVm(binding, { facadeFile: require.resolve('./facade'), prototypes });
+// Out-of-process isolates are made here, over the in-process API (lib/remote/).
+const hostOptions = { facadeFile: require.resolve('./facade'), prototypes, callbackFunctions: new WeakMap(), copiesInto: undefined };
+hostOptions.outOfProcess = (options) => {
+  hostOptions.copiesInto ??= new WeakMap();
+  return require('./remote/parent').createIsolate(ivm, binding, hostOptions, options);
+};
+// The tests run the API's suites a second time with every isolate out of process (scripts/test.js).
+hostOptions.outOfProcessByDefault = process.env.ISOLATED_VM_TEST_OUT_OF_PROCESS === '1';
+const ivm = createIsolatedVm(binding, hostOptions);
 binding.setupHost(createHost(binding, ivm, prototypes));
 applyV8FlagsBeforeFirstIsolate(binding);
 // ivm.lib.hrtime reads the clock of this runtime's process.hrtime (whose origin varies by runtime).

@@ -5,7 +5,8 @@
 // (node --test, bun test, deno test) on the same files; two run at a time (the suites mostly
 // wait on isolates and child processes). Each suite's output is printed when it ends, then a
 // summary: per runtime, tests passed, failed and skipped (with the reasons the skipped tests
-// printed), and a total. Fails when a runtime is missing (`npm run runtimes` installs them) or
+// printed), and a total. `node-oop` is the machine's Node.js again, with every isolate out of
+// process. Fails when a runtime is missing (`npm run runtimes` installs them) or
 // any test fails. A whole run starts with the Rust side's checks (scripts/check-rust.js).
 //
 //   node scripts/test.js [--only name,name] [test files...]
@@ -23,20 +24,24 @@ const onlyAt = args.indexOf('--only');
 const only = onlyAt === -1 ? undefined : args.splice(onlyAt, 2)[1].split(',');
 const files = args.length > 0 ? args : fs.readdirSync(path.join(root, 'test')).filter((file) => file.endsWith('.test.js')).sort().map((file) => path.join('test', file));
 const PARALLEL = 2;
+// The API's suites run a second time on the machine's Node.js with every isolate out of process
+// (test/support/runtime.js: tests that cannot apply there say why they skip); not these, which
+// test the package, the sources or the out-of-process mode itself.
+const NOT_AGAIN_OUT_OF_PROCESS = ['layers', 'package', 'protocol', 'remote', 'types'].map((name) => path.join('test', `${name}.test.js`));
 
 // How each runner is started, and how its closing lines count tests.
 const RUNNERS = {
   node: {
-    args: () => ['--test', '--test-reporter=tap', '--test-concurrency=1', ...files],
+    args: (suiteFiles) => ['--test', '--test-reporter=tap', '--test-concurrency=1', ...suiteFiles],
     count: (output) => ({ passed: last(output, /^# pass (\d+)$/m), failed: last(output, /^# fail (\d+)$/m) + last(output, /^# cancelled (\d+)$/m), skipped: last(output, /^# skipped (\d+)$/m) }),
   },
   bun: {
-    args: () => ['test', '--timeout', '300000', ...files.map((file) => `./${file}`)],
+    args: (suiteFiles) => ['test', '--timeout', '300000', ...suiteFiles.map((file) => `./${file}`)],
     // Bun leaves out the skip line when nothing was skipped.
     count: (output) => ({ passed: last(output, /^ *(\d+) pass$/m), failed: last(output, /^ *(\d+) fail$/m), skipped: last(output, /^ *(\d+) skip$/m) || 0 }),
   },
   deno: {
-    args: () => ['test', '--allow-all', '--no-check', ...files],
+    args: (suiteFiles) => ['test', '--allow-all', '--no-check', ...suiteFiles],
     count: (output) => {
       const summary = output.match(/(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/g)?.pop() ?? '';
       const [, passed, failed, ignored] = summary.match(/(\d+) passed.*?\| (\d+) failed(?:.*?\| (\d+) ignored)?/) ?? [];
@@ -65,9 +70,10 @@ function runSuite(runtime) {
   return new Promise((resolve) => {
     const started = Date.now();
     const runner = runnerOf(runtime.name);
-    const child = spawn(runtime.binary, runner.args(), {
+    const suiteFiles = runtime.outOfProcess ? files.filter((file) => !NOT_AGAIN_OUT_OF_PROCESS.includes(file)) : files;
+    const child = spawn(runtime.binary, runner.args(suiteFiles), {
       cwd: root,
-      env: { ...withoutColor(process.env), NO_COLOR: '1' },
+      env: { ...withoutColor(process.env), NO_COLOR: '1', ...(runtime.outOfProcess ? { ISOLATED_VM_TEST_OUT_OF_PROCESS: '1' } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -83,7 +89,9 @@ function runSuite(runtime) {
 }
 
 async function main() {
-  const all = runtimes().filter((runtime) => only === undefined || only.includes(runtime.name));
+  const installed = runtimes();
+  const outOfProcess = { ...installed[0], name: 'node-oop', outOfProcess: true };
+  const all = [...installed, outOfProcess].filter((runtime) => only === undefined || only.includes(runtime.name));
   const missing = all.filter((runtime) => runtime.missing);
   if (missing.length > 0) {
     console.error(`test: missing runtimes: ${missing.map((runtime) => `${runtime.name} ${runtime.version}`).join(', ')}; run \`npm run runtimes\` to install them`);
@@ -118,7 +126,7 @@ async function main() {
       total[key] += complete ? counts[key] : 0;
     }
     const line = complete ? `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped` : 'no test counts (the runner did not finish)';
-    console.log(`${runtime.name.padEnd(7)} ${runtime.version.padEnd(8)} ${line}, exit ${status}, ${seconds.toFixed(0)} s${good ? '' : '  <- FAILED'}`);
+    console.log(`${runtime.name.padEnd(8)} ${runtime.version.padEnd(8)} ${line}, exit ${status}, ${seconds.toFixed(0)} s${good ? '' : '  <- FAILED'}`);
     for (const reason of skips) {
       console.log(`        skipped: ${reason}`);
     }

@@ -86,6 +86,6 @@ test('examples/basic.js: the documented program runs and the host survives the h
   assert.match(result.stderr, /^RangeError: Array buffer allocation failed\n/);
 });
 
-test('every example runs and prints what it should', () => {
+test('every example runs and prints what it should', runtime.inProcessOnly('the examples use the inspector and in-process objects'), () => {
   checkExamples();
 });

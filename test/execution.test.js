@@ -1,6 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const ivm = require('..');
 
 test('async and ignored calls run in the order they were queued', async () => {
@@ -109,7 +110,7 @@ test('a promise rejected without a handler fails the call', async () => {
   isolate.dispose();
 });
 
-test('exceptions keep their type, message and stack', async () => {
+test('exceptions keep their type, message and stack', runtime.inProcessOnly('an error crosses as V8 serializes it, without a custom name'), async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   for (const type of ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError']) {
@@ -145,7 +146,7 @@ test('exceptions keep their type, message and stack', async () => {
   isolate.dispose();
 });
 
-test('dispose() during a run ends it with a clear error', async () => {
+test('dispose() during a run ends it with a clear error', runtime.inProcessOnly('a SharedArrayBuffer cannot be shared with another process'), async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   const running = context.eval('for (;;) {}');
@@ -167,7 +168,7 @@ test('dispose() from the isolate\'s own host callback ends the sync call', () =>
   assert.equal(isolate.isDisposed, true);
 });
 
-test('two isolates run at the same time on different threads', async () => {
+test('two isolates run at the same time on different threads', runtime.inProcessOnly('a SharedArrayBuffer cannot be shared with another process'), async () => {
   const isolates = [new ivm.Isolate(), new ivm.Isolate()];
   const contexts = isolates.map((isolate) => isolate.createContextSync());
   // Each arrives, then waits for the other: run one after the other, both would give up.
@@ -199,7 +200,7 @@ test('many isolates queue work concurrently without losing any', async () => {
   }
 });
 
-test('a sync call waits for the isolate while a pool thread is using it', async () => {
+test('a sync call waits for the isolate while a pool thread is using it', runtime.inProcessOnly('a SharedArrayBuffer cannot be shared with another process'), async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   context.evalSync('globalThis.n = 0');

@@ -88,7 +88,7 @@ function checkSamples(copied) {
   }
 }
 
-test('every structured-clone type round-trips from Node through an isolate and back', () => {
+test('every structured-clone type round-trips from Node through an isolate and back', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
   const { isolate, context } = setup();
   context.global.setSync('value', new ivm.ExternalCopy(make()).copyInto());
   // Checked inside the isolate too.
@@ -98,7 +98,7 @@ test('every structured-clone type round-trips from Node through an isolate and b
   isolate.dispose();
 });
 
-test('every structured-clone type round-trips from an isolate to Node and to another isolate', () => {
+test('every structured-clone type round-trips from an isolate to Node and to another isolate', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
   const { isolate, context } = setup();
   const copy = context.evalSync(SAMPLES, { externalCopy: true });
   assert.ok(copy instanceof ivm.ExternalCopy);
@@ -153,7 +153,7 @@ test('transferOut moves an ArrayBuffer (the source is detached) and copy() copie
   assert.equal(new Uint8Array(second)[0], 7);
 });
 
-test('transferIn moves the buffer into the receiver and invalidates the copy', () => {
+test('transferIn moves the buffer into the receiver and invalidates the copy', runtime.inProcessOnly('memory cannot move to another process: buffers are copied'), () => {
   const { isolate, context } = setup();
   const copy = new ivm.ExternalCopy(new Uint8Array([5, 6]).buffer);
   context.global.setSync('moved', copy.copyInto({ transferIn: true }));
@@ -162,7 +162,7 @@ test('transferIn moves the buffer into the receiver and invalidates the copy', (
   isolate.dispose();
 });
 
-test('transferList moves the listed buffers of a value; views over them survive', () => {
+test('transferList moves the listed buffers of a value; views over them survive', runtime.inProcessOnly('memory cannot move to another process: buffers are copied'), () => {
   const { isolate, context } = setup();
   const buffer = new Uint8Array([1, 2, 3, 4]).buffer;
   const copy = new ivm.ExternalCopy({ buffer, view: new Uint8Array(buffer, 1, 2) }, { transferList: [buffer] });
@@ -175,7 +175,7 @@ test('transferList moves the listed buffers of a value; views over them survive'
   isolate.dispose();
 });
 
-test('isolate code can transfer its own ArrayBuffers', () => {
+test('isolate code can transfer its own ArrayBuffers', runtime.inProcessOnly('memory cannot move to another process: buffers are copied'), () => {
   const { isolate, context } = setup();
   context.global.setSync('ivm', ivm);
   assert.equal(context.evalSync(`
@@ -188,7 +188,7 @@ test('isolate code can transfer its own ArrayBuffers', () => {
   isolate.dispose();
 });
 
-test('a SharedArrayBuffer is shared, not copied, between Node and isolates', () => {
+test('a SharedArrayBuffer is shared, not copied, between Node and isolates', runtime.inProcessOnly('a SharedArrayBuffer cannot be shared with another process'), () => {
   const { isolate, context } = setup();
   const shared = new SharedArrayBuffer(16);
   const ints = new Int32Array(shared);
@@ -214,7 +214,7 @@ test('a SharedArrayBuffer is shared, not copied, between Node and isolates', () 
   other.dispose();
 });
 
-test('isolated-vm objects nested in a copy arrive as working objects', () => {
+test('isolated-vm objects nested in a copy arrive as working objects', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
   const { isolate, context } = setup();
   const data = new ivm.ExternalCopy({ isolate, context, global: context.global });
   const copied = data.copy();
@@ -260,7 +260,7 @@ test('copies are independent of their source', () => {
   isolate.dispose();
 });
 
-test('a buffer moved out of an isolate and back moves its memory, not a copy', () => {
+test('a buffer moved out of an isolate and back moves its memory, not a copy', runtime.inProcessOnly('memory cannot move to another process: buffers are copied'), () => {
   const { isolate, context } = setup();
   context.global.setSync('ivm', ivm);
   const out = context.evalSync('globalThis.original = new Uint8Array([1, 2, 3]).buffer; new ivm.ExternalCopy(original, { transferOut: true })');
@@ -274,7 +274,7 @@ test('a buffer moved out of an isolate and back moves its memory, not a copy', (
   isolate.dispose();
 });
 
-test('errors keep their type, message, stack and cause (even one that is the error itself)', () => {
+test('errors keep their type, message, stack and cause (even one that is the error itself)', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
   const { isolate, context } = setup();
   const cause = new Error('root');
   const outer = new TypeError('outer', { cause });
@@ -302,7 +302,7 @@ test('errors keep their type, message, stack and cause (even one that is the err
   isolate.dispose();
 });
 
-test('values that cannot be cloned anywhere in a value fail with V8\'s messages', () => {
+test('values that cannot be cloned anywhere in a value fail with V8\'s messages', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
   const { isolate, context } = setup();
   // Functions are named by their source, cut in the middle when long.
   const longFunction = function named() { return 'a long body that goes on and on'.repeat(2) + 'and on, past the 128 characters that V8 prints in full'; };
@@ -327,7 +327,7 @@ test('values that cannot be cloned anywhere in a value fail with V8\'s messages'
   isolate.dispose();
 });
 
-test('shared references, null prototypes, class instances and a "__proto__" key are copied as V8 copies them', () => {
+test('shared references, null prototypes, class instances and a "__proto__" key are copied as V8 copies them', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
   const { isolate, context } = setup();
   const shared = { n: 1 };
   const bare = Object.assign(Object.create(null), { k: 'v' });
@@ -364,7 +364,7 @@ test('shared references, null prototypes, class instances and a "__proto__" key 
   isolate.dispose();
 });
 
-test('repeats of many earlier objects, of views and of their buffers, keep their identity; a "callee" key or a @@toStringTag does not make an object special', () => {
+test('repeats of many earlier objects, of views and of their buffers, keep their identity; a "callee" key or a @@toStringTag does not make an object special', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
   const { isolate, context } = setup();
   const records = Array.from({ length: 300 }, (_, i) => ({ i, tags: [i] }));
   const buffer = new ArrayBuffer(8);
@@ -391,7 +391,7 @@ test('repeats of many earlier objects, of views and of their buffers, keep their
   isolate.dispose();
 });
 
-test('a SharedArrayBuffer nested in a copied value reaches Node as the same memory', () => {
+test('a SharedArrayBuffer nested in a copied value reaches Node as the same memory', runtime.inProcessOnly('a SharedArrayBuffer cannot be shared with another process'), () => {
   const { isolate, context } = setup();
   const shared = new SharedArrayBuffer(8);
   const copied = new ivm.ExternalCopy({ shared, view: new Int32Array(shared, 4, 1) }).copy();
@@ -405,7 +405,7 @@ test('a SharedArrayBuffer nested in a copied value reaches Node as the same memo
   isolate.dispose();
 });
 
-test('resizable ArrayBuffers and views over them keep their maximum length', () => {
+test('resizable ArrayBuffers and views over them keep their maximum length', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
   const { isolate, context } = setup();
   const buffer = new ArrayBuffer(4, { maxByteLength: 16 });
   new Uint8Array(buffer).set([1, 2, 3, 4]);
@@ -438,7 +438,7 @@ test('Float16Array copies where the runtime has it, and fails clearly where it d
   isolate.dispose();
 });
 
-test('a SharedArrayBuffer created inside an isolate reaches the host where the runtime can wrap outside memory', () => {
+test('a SharedArrayBuffer created inside an isolate reaches the host where the runtime can wrap outside memory', runtime.inProcessOnly('a SharedArrayBuffer cannot be shared with another process'), () => {
   const { isolate, context } = setup();
   // Node-API gained node_api_create_external_sharedarraybuffer in Node 24; Bun has it, Deno not.
   const canShare = (runtime.name === 'node' && runtime.nodeMajor >= 24) || runtime.name === 'bun';

@@ -4,6 +4,7 @@
 // warning. Each case runs in a child process, since flags are set once per process.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
@@ -24,21 +25,21 @@ test('without flags isolates have no gc() and no warning is given', () => {
   assert.deepEqual(plain.warnings, []);
 });
 
-test('node --expose-gc gives isolates a gc() that collects their garbage', () => {
+test('node --expose-gc gives isolates a gc() that collects their garbage', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
   const report = run(['--expose-gc']);
   assert.equal(report.gc, 'function');
   assert.ok(report.freed > 1024 * 1024, `gc() freed ${report.freed} bytes`);
   assert.deepEqual(report.warnings, []);
 });
 
-test('ISOLATED_VM_V8_FLAGS sets flags for isolates only', () => {
+test('ISOLATED_VM_V8_FLAGS sets flags for isolates only', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
   const report = run([], { ISOLATED_VM_V8_FLAGS: '--expose_gc' });
   assert.equal(report.gc, 'function');
   assert.equal(report.nodeGc, 'undefined');
   assert.deepEqual(report.warnings, []);
 });
 
-test('--stack-size from Node\'s command line sizes the isolates\' stacks', () => {
+test('--stack-size from Node\'s command line sizes the isolates\' stacks', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
   // Without a JIT every frame of the recursion has the same size, so the depth is deterministic;
   // with one, the tier a frame runs in (and so its size) depends on the machine's timing.
   const interpreted = { ISOLATED_VM_V8_FLAGS: '--jitless' };
@@ -47,7 +48,7 @@ test('--stack-size from Node\'s command line sizes the isolates\' stacks', () =>
   assert.ok(report.depth > base.depth * 1.8, `depth ${report.depth} with --stack-size=2000, ${base.depth} without`);
 });
 
-test('flags that would break the limits are refused with a warning; other Node options are ignored', () => {
+test('flags that would break the limits are refused with a warning; other Node options are ignored', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
   const report = run(['--max-old-space-size=100', '--no-deprecation', '--harmony-import-attributes'], {
     NODE_OPTIONS: '--max-semi-space-size=4',
     ISOLATED_VM_V8_FLAGS: '--allow-natives-syntax "--turboshaft-loop-unrolling" --stack-size=99999 --nonsense',
@@ -65,7 +66,7 @@ test('flags that would break the limits are refused with a warning; other Node o
   ]);
 });
 
-test('flags given after our V8 started (by a worker thread) are reported as not applied', () => {
+test('flags given after our V8 started (by a worker thread) are reported as not applied', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
   const report = run([], {}, 'late');
   assert.equal(report.worker.gc, 'undefined');
   assert.deepEqual(report.worker.warnings, [

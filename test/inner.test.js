@@ -1,6 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const ivm = require('..');
 
 function setup() {
@@ -37,7 +38,7 @@ test('isolate code can create and use isolates of its own', async () => {
   isolate.dispose();
 });
 
-test('handles passed in keep working: Isolate, Context, Script, Reference, ExternalCopy, Callback', () => {
+test('handles passed in keep working: Isolate, Context, Script, Reference, ExternalCopy, Callback', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
   const { isolate, context } = setup();
   const other = new ivm.Isolate();
   const otherContext = other.createContextSync();
@@ -58,7 +59,7 @@ test('handles passed in keep working: Isolate, Context, Script, Reference, Exter
   other.dispose();
 });
 
-test('isolate code can hand objects back to Node', () => {
+test('isolate code can hand objects back to Node', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
   const { isolate, context } = setup();
   const reference = context.evalSync('new ivm.Reference({ inside: true })');
   assert.ok(reference instanceof ivm.Reference);
@@ -73,7 +74,7 @@ test('isolate code can hand objects back to Node', () => {
   isolate.dispose();
 });
 
-test('a sync call from an async task into another isolate fails with the original message', async () => {
+test('a sync call from an async task into another isolate fails with the original message', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), async () => {
   const { isolate, context } = setup();
   const other = new ivm.Isolate();
   context.global.setSync('otherContext', other.createContextSync());
@@ -89,7 +90,7 @@ test('a sync call from an async task into another isolate fails with the origina
   other.dispose();
 });
 
-test('errors keep type, message and stack from isolate to isolate', () => {
+test('errors keep type, message and stack from isolate to isolate', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
   const { isolate, context } = setup();
   const other = new ivm.Isolate();
   context.global.setSync('otherContext', other.createContextSync());

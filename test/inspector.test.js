@@ -1,6 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const WebSocket = require('ws');
 const ivm = require('..');
 const { serveInspector } = require('../examples/inspector');
@@ -46,7 +47,7 @@ function connect(isolate) {
   };
 }
 
-test('pausing on debugger statements, evaluating on the paused frame, stepping, resuming (async calls)', async () => {
+test('pausing on debugger statements, evaluating on the paused frame, stepping, resuming (async calls)', runtime.inProcessOnly('inspector sessions are not available'), async () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = await isolate.createContext({ inspector: true });
   const client = connect(isolate);
@@ -67,7 +68,7 @@ test('pausing on debugger statements, evaluating on the paused frame, stepping, 
   isolate.dispose();
 });
 
-test('breakpoints by URL pause sync calls too; the session is served while Node waits', () => {
+test('breakpoints by URL pause sync calls too; the session is served while Node waits', runtime.inProcessOnly('inspector sessions are not available'), () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = isolate.createContextSync({ inspector: true });
   const session = isolate.createInspectorSession();
@@ -92,7 +93,7 @@ test('breakpoints by URL pause sync calls too; the session is served while Node 
   isolate.dispose();
 });
 
-test('console messages and exceptions reach the session', async () => {
+test('console messages and exceptions reach the session', runtime.inProcessOnly('inspector sessions are not available'), async () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = await isolate.createContext({ inspector: true });
   const client = connect(isolate);
@@ -114,7 +115,7 @@ test('console messages and exceptions reach the session', async () => {
   isolate.dispose();
 });
 
-test('inspector errors use isolated-vm\'s messages', async () => {
+test('inspector errors use isolated-vm\'s messages', runtime.inProcessOnly('inspector sessions are not available'), async () => {
   const plain = new ivm.Isolate();
   assert.throws(() => plain.createInspectorSession(), { message: 'Inspector is not enabled for this isolate' });
   assert.throws(() => plain.createContextSync({ inspector: true }), { message: 'Inspector is not enabled for this isolate' });
@@ -135,7 +136,7 @@ test('inspector errors use isolated-vm\'s messages', async () => {
   isolate.dispose();
 });
 
-test('examples/inspector.js serves DevTools over a WebSocket: breakpoint, pause, evaluate, resume', async () => {
+test('examples/inspector.js serves DevTools over a WebSocket: breakpoint, pause, evaluate, resume', runtime.inProcessOnly('inspector sessions are not available'), async () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = await isolate.createContext({ inspector: true });
   const server = await serveInspector(isolate, 0);

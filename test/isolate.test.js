@@ -1,6 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const ivm = require('..');
 
 test('new Isolate() uses defaults and accepts documented options', () => {
@@ -56,7 +57,7 @@ test('getHeapStatistics has the fields of v8.getHeapStatistics() plus externally
   isolate.dispose();
 });
 
-test('cpuTime and wallTime are bigint nanoseconds that grow with work', () => {
+test('cpuTime and wallTime are bigint nanoseconds that grow with work', runtime.inProcessOnly("the isolate's CPU time is the child's, not this process's"), () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   const cpuBefore = isolate.cpuTime;
@@ -103,7 +104,7 @@ test('referenceCount counts the handles held for isolated-vm objects', () => {
   isolate.dispose();
 });
 
-test('dispose() twice fails; calls after dispose fail with the original messages', async () => {
+test('dispose() twice fails; calls after dispose fail with the original messages', runtime.inProcessOnly('dispose() ends the child at once: queued calls all fail as pending'), async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   const script = isolate.compileScriptSync('1');
@@ -122,7 +123,7 @@ test('dispose() twice fails; calls after dispose fail with the original messages
   assert.throws(() => isolate.referenceCount, { message: 'Isolate is disposed' });
 });
 
-test('work queued before dispose() that runs no code completes, as in the original', async () => {
+test('work queued before dispose() that runs no code completes, as in the original', runtime.inProcessOnly('dispose() ends the child at once: queued calls all fail as pending'), async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   const pending = [isolate.createContext(), isolate.compileScript('1'), isolate.compileModule('export default 1'), isolate.getHeapStatistics(), context.global.set('x', 1)];
@@ -148,7 +149,7 @@ function occupyPool() {
   return () => Promise.all(busy).finally(() => isolates.forEach((isolate) => isolate.dispose()));
 }
 
-test('queued before dispose(), the first call that would run code fails "during execution", those after it "is disposed", in order', async () => {
+test('queued before dispose(), the first call that would run code fails "during execution", those after it "is disposed", in order', runtime.inProcessOnly('dispose() ends the child at once: queued calls all fail as pending'), async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   const released = occupyPool();
@@ -171,7 +172,7 @@ test('queued before dispose(), the first call that would run code fails "during 
   await released();
 });
 
-test('the error of code stopped by dispose() shows where it crossed; one never started does not', async () => {
+test('the error of code stopped by dispose() shows where it crossed; one never started does not', runtime.inProcessOnly('dispose() ends the child at once: queued calls all fail as pending'), async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   const released = occupyPool();

@@ -6,6 +6,7 @@
 // memory.test.js and hostile.test.js.)
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const ivm = require('..');
 
 const MB = 1024 * 1024;
@@ -100,7 +101,7 @@ test('contexts count against the memory limit, with sync and async creation', as
   }
 });
 
-test('externally_allocated_size counts shared memory in each isolate holding it, and long copied strings', () => {
+test('externally_allocated_size counts shared memory in each isolate holding it, and long copied strings', runtime.inProcessOnly('a SharedArrayBuffer cannot be shared with another process'), () => {
   const shared = new SharedArrayBuffer(MB);
   const copy = new ivm.ExternalCopy(shared);
   const isolates = [new ivm.Isolate(), new ivm.Isolate()];

@@ -1,6 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const ivm = require('..');
 
 function setup() {
@@ -32,7 +33,7 @@ test('deref returns the value in its own world; elsewhere it fails', () => {
   isolate.dispose();
 });
 
-test('derefInto becomes the value when given to its own isolate, once', () => {
+test('derefInto becomes the value when given to its own isolate, once', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
   const { isolate, context, global } = setup();
   context.evalSync('globalThis.original = { marker: 1 }');
   const reference = global.getSync('original');
@@ -57,7 +58,7 @@ test('release() makes every operation fail', async () => {
   assert.throws(() => reference.derefInto(), { message: 'Reference has been released' });
 });
 
-test('get returns transferable values and References for objects', async () => {
+test('get returns transferable values and References for objects', runtime.inProcessOnly('a Reference to a Node object is a proxy in the child, which copies refuse'), async () => {
   const { isolate, context, global } = setup();
   context.evalSync('globalThis.data = { n: 1, o: { deep: true }, f() { return 2 } }');
   const data = global.getSync('data');
@@ -100,7 +101,7 @@ test('get does not run getters or proxies unless accessors is set', () => {
   isolate.dispose();
 });
 
-test('unsafeInherit follows the prototype chain, and so do references it returns', () => {
+test('unsafeInherit follows the prototype chain, and so do references it returns', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
   const { isolate, context } = setup();
   context.evalSync('globalThis.child = Object.create({ inherited: 1, nested: Object.create({ deeper: 2 }) })');
   const plain = context.evalSync('child', { reference: true });
@@ -176,7 +177,7 @@ test('copy/copySync copy the referenced value', async () => {
   isolate.dispose();
 });
 
-test('references to Node values work from isolate code: get, set, delete, apply, copy', async () => {
+test('references to Node values work from isolate code: get, set, delete, apply, copy', runtime.inProcessOnly('a Reference to a Node object is a proxy in the child, which copies refuse'), async () => {
   const { isolate, context } = setup();
   const host = { a: 1, get g() { return 'getter'; }, nested: { x: 5 }, add(x, y) { return x + y; } };
   context.global.setSync('host', new ivm.Reference(host));

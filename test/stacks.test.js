@@ -4,6 +4,7 @@
 // them. The expected isolate parts are the original's output for the same programs.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const ivm = require('..');
 
 const BOUNDARY = '    at (<isolated-vm boundary>)';
@@ -42,7 +43,7 @@ function chain() {
   return { isolates, a, b, c, scriptA, scriptB, scriptC, dispose: () => isolates.forEach((isolate) => isolate.dispose()) };
 }
 
-test('an error crossing three isolates into Node names each world\'s frames in order', () => {
+test('an error crossing three isolates into Node names each world\'s frames in order', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
   const { c, scriptC, dispose } = chain();
   function caller() {
     scriptC.runSync(c);
@@ -64,7 +65,7 @@ test('an error crossing three isolates into Node names each world\'s frames in o
   dispose();
 });
 
-test('an async call\'s error names the isolate\'s frames, then the caller\'s', async () => {
+test('an async call\'s error names the isolate\'s frames, then the caller\'s', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), async () => {
   const { a, scriptA, c, scriptC, dispose } = chain();
   async function caller() {
     await scriptA.run(a);
@@ -88,7 +89,7 @@ test('an async call\'s error names the isolate\'s frames, then the caller\'s', a
   dispose();
 });
 
-test('an async call made by isolate code shows the isolate\'s caller after the boundary', async () => {
+test('an async call made by isolate code shows the isolate\'s caller after the boundary', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), async () => {
   const { b, scriptA, a, dispose } = chain();
   b.global.setSync('script', scriptA);
   b.global.setSync('context', a);
@@ -159,7 +160,7 @@ test('a timeout error carries the stack of the code it stopped', async () => {
   isolate.dispose();
 });
 
-test('a timeout of runSync inside an isolate names the inner looping function, then the outer code', () => {
+test('a timeout of runSync inside an isolate names the inner looping function, then the outer code', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
   const outer = new ivm.Isolate();
   const inner = new ivm.Isolate();
   const context = outer.createContextSync();

@@ -1,6 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const runtime = require('./support/runtime');
 const ivm = require('..');
 
 function setup() {
@@ -57,7 +58,7 @@ test('the promise option proxies an isolate promise to Node', async () => {
   isolate.dispose();
 });
 
-test('the promise option proxies a Node promise into an isolate', async () => {
+test('the promise option proxies a Node promise into an isolate', runtime.inProcessOnly('a promise of this process cannot be given to it'), async () => {
   const { isolate, context } = setup();
   const result = context.evalClosureSync(
     'return $0.then((v) => v * 2, (e) => "caught " + e.message)',

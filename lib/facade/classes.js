@@ -21,7 +21,8 @@ const instantiators = new MapCtor();
 // The public constructor is a function (for isolated-vm's messages); instances come from an
 // internal class sharing its prototype (constructing a class is much faster than
 // `Reflect.construct`). The prototype chain skips the base: instances are plain to users.
-function defineClass(name, construct, members, statics, extensible = false) {
+// `divert(args)`, if given, may return the instance to give instead (made elsewhere).
+function defineClass(name, construct, members, statics, extensible = false, divert = undefined) {
   const Impl = class extends Base {
     constructor(args) {
       super();
@@ -41,7 +42,8 @@ function defineClass(name, construct, members, statics, extensible = false) {
       if (construct === undefined) {
         throw new TypeErrorCtor('Illegal constructor');
       }
-      return new Impl(args);
+      const diverted = divert === undefined ? undefined : divert(args);
+      return diverted === undefined ? new Impl(args) : diverted;
     },
   }[name];
   defineProperty(ctor, 'length', { value: construct === undefined ? 0 : construct.length });
@@ -142,7 +144,20 @@ const Isolate = defineClass('Isolate', function (instance, args) {
   },
 }, {
   createSnapshot(scripts, warmupScript, options) { return createSnapshot(arguments); },
-});
+}, false, outOfProcess);
+
+// `new Isolate({ outOfProcess: true, ... })`: an isolate in a child process of its own, made by
+// the host (lib/remote/parent.js, given to the facade in Node as `hostOptions.outOfProcess`).
+function outOfProcess(args) {
+  const isolateOptions = args[0] ?? {};
+  if (typeof isolateOptions !== 'object' || !boolOption(isolateOptions, 'outOfProcess', hostOptions.outOfProcessByDefault === true)) {
+    return undefined;
+  }
+  if (hostOptions.outOfProcess === undefined) {
+    throw new TypeErrorCtor('`outOfProcess` isolates can only be created from Node.js');
+  }
+  return hostOptions.outOfProcess(isolateOptions);
+}
 
 // Isolate.createSnapshot(scripts, warmupScript, options): `options` (an addition of this
 // implementation) bounds the scripts: `timeout` in ms (default 5000, 0 for none) and

@@ -11,12 +11,15 @@
 // Options (Node only): `facadeFile`, the file name the script runs under, lets the binding leave
 // the facade's own frames out of the stack traces it builds; `prototypes`, a Set, receives the
 // prototypes of the classes, by which copies recognize isolated-vm objects in values (see
-// lib/host.js).
+// lib/host.js); `outOfProcess(options)` makes out-of-process isolates and `callbackFunctions`, a
+// WeakMap, receives each Callback's function and mode for them, and `copiesInto`, a WeakMap set
+// once there is an out-of-process isolate, the value and `transferIn` of each ExternalCopyInto
+// (see lib/remote/parent.js).
 //
 // The facade validates arguments with isolated-vm's messages and passes them to the binding as
 // plain positional values; the binding does the work. Instances carry a native handle, attached
 // by the binding, that cannot be forged from JavaScript.
-(function createIsolatedVm(binding, options = {}) {
+(function createIsolatedVm(binding, hostOptions = {}) {
   // @include builtins.js
   // @include checks.js
   // @include classes.js

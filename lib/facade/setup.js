@@ -24,7 +24,7 @@ const classNames = objectKeys(classes);
 for (let i = 0; i < classNames.length; i++) {
   const ctor = classes[classNames[i]];
   makers[classNumbers[classNames[i]]] = instantiators.get(ctor);
-  options.prototypes?.add(ctor.prototype);
+  hostOptions.prototypes?.add(ctor.prototype);
 }
-binding.setup((kind) => makers[kind](), ivm, options.facadeFile);
+binding.setup((kind) => makers[kind](), ivm, hostOptions.facadeFile);
 return freeze(ivm);

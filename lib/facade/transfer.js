@@ -86,9 +86,17 @@ const Callback = defineClass('Callback', function (instance, args) {
   }
   const mode = isAsync ? CALLBACK_ASYNC : ignored ? CALLBACK_IGNORED : CALLBACK_SYNC;
   binding.callbackNew(instance, callbackFunction, mode);
+  // Out-of-process isolates call a Callback's function themselves (lib/remote/parent.js).
+  if (hostOptions.callbackFunctions !== undefined) {
+    weakMapSet(hostOptions.callbackFunctions, instance, [callbackFunction, mode]);
+  }
 }, {});
 
 // --- ExternalCopy -----------------------------------------------------------------------------
+
+// For a copy of the value that leaves the ExternalCopy as it is.
+const NO_RELEASE = false;
+const NO_TRANSFER_IN = false;
 
 function copyOptions(name, args) {
   const options = optionalObject(name, 1, args[0]);
@@ -112,7 +120,13 @@ const ExternalCopy = defineClass('ExternalCopy', function (instance, args) {
   },
   copyInto(options) {
     const copy = copyOptions('copyInto', arguments);
-    return binding.externalCopyCopyInto(this, copy.release, copy.transferIn);
+    // Out-of-process isolates (once there is one) take the value itself (lib/remote/parent.js).
+    const value = hostOptions.copiesInto === undefined ? undefined : binding.externalCopyCopy(this, NO_RELEASE, NO_TRANSFER_IN);
+    const into = binding.externalCopyCopyInto(this, copy.release, copy.transferIn);
+    if (hostOptions.copiesInto !== undefined) {
+      weakMapSet(hostOptions.copiesInto, into, [value, copy.transferIn]);
+    }
+    return into;
   },
   release() { binding.externalCopyRelease(this); },
 }, {

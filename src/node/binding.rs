@@ -1,6 +1,7 @@
 //! Module initialization: the binding object that lib/ builds the public API on.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use napi::sys;
 
@@ -13,8 +14,16 @@ use crate::host::{NodeEnv, NodeRef};
 /// ones undefined).
 type NodeOnly = fn(Napi, &[sys::napi_value; 3]) -> Result<sys::napi_value>;
 
-const NODE_ONLY: &[(&str, NodeOnly)] =
-  &[("setup", setup), ("setupHost", setup_host), ("isHandle", is_handle), ("setV8Flags", set_v8_flags), ("setHrtimeBase", set_hrtime_base)];
+const NODE_ONLY: &[(&str, NodeOnly)] = &[
+  ("setup", setup),
+  ("setupHost", setup_host),
+  ("isHandle", is_handle),
+  ("setV8Flags", set_v8_flags),
+  ("setHrtimeBase", set_hrtime_base),
+  ("channelRead", channel_read),
+  ("channelWrite", channel_write),
+  ("sandbox", sandbox),
+];
 
 /// Fills `exports` with the binding functions. Runs once per Node environment (the main thread
 /// and each worker thread that loads the addon).
@@ -101,4 +110,37 @@ fn set_hrtime_base(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_
   let nanoseconds = napi.get_f64(napi.get_element(args[0], 1)?)?;
   crate::api::lib::set_hrtime_base(seconds, nanoseconds)?;
   napi.undefined()
+}
+
+/// `binding.channelRead(fd, buffer, spinMicroseconds)`: reads bytes of an out-of-process
+/// isolate's channel into `buffer`, waiting for them, and gives the count, 0 once the other side
+/// is gone. With a third argument, it only spins that long (see node::channel::read) and gives -1
+/// if nothing came.
+fn channel_read(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
+  let fd = napi.get_f64(args[0])? as i32;
+  let block = napi.type_of(args[2])? != sys::ValueType::napi_number;
+  let spin = Duration::from_micros(if block { SYNC_SPIN_MICROS } else { napi.get_f64(args[2])?.clamp(0.0, 10_000.0) as u64 });
+  let count = napi.with_buffer(args[1], |bytes| super::channel::read(fd, bytes, spin, block))??;
+  napi.number(count.map_or(-1.0, |count| count as f64))
+}
+
+/// How long a synchronous call spins for its answer before it sleeps: most answers come sooner.
+const SYNC_SPIN_MICROS: u64 = 100;
+
+/// `binding.channelWrite(fd, buffer)`: writes all of `buffer` to the channel.
+fn channel_write(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
+  let fd = napi.get_f64(args[0])? as i32;
+  napi.with_buffer(args[1], |bytes| super::channel::write(fd, bytes))??;
+  napi.undefined()
+}
+
+/// `binding.sandbox()`: installs the child's system-call filter (see node::sandbox); returns the
+/// names of the calls it refuses.
+fn sandbox(napi: Napi, _args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
+  super::sandbox::install()?;
+  let array = napi.array(super::sandbox::DENIED.len())?;
+  for (index, (name, _)) in super::sandbox::DENIED.iter().enumerate() {
+    napi.set_element(array, index as u32, napi.string_utf8(name)?)?;
+  }
+  Ok(array)
 }

@@ -4,4 +4,6 @@
 
 pub mod binding;
 pub mod callback;
+pub mod channel;
 pub mod front;
+pub mod sandbox;

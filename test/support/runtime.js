@@ -25,4 +25,14 @@ function skipUnless(condition, reason) {
   return { skip: reason };
 }
 
-module.exports = { name, version, nodeMajor, command, skipUnless };
+// Whether this run makes every isolate out of process: scripts/test.js runs the API's suites a
+// second time so (lib/index.js reads the variable).
+const outOfProcess = process.env.ISOLATED_VM_TEST_OUT_OF_PROCESS === '1';
+
+// `test(name, inProcessOnly(reason), fn)`: a test that does not apply to out-of-process isolates,
+// with the reason (what cannot cross a process boundary, or differs there: README.md says).
+function inProcessOnly(reason) {
+  return skipUnless(!outOfProcess, `out of process, ${reason}`);
+}
+
+module.exports = { name, version, nodeMajor, command, skipUnless, outOfProcess, inProcessOnly };

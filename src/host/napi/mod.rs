@@ -229,6 +229,19 @@ impl Napi {
     words.truncate(count);
     Ok((sign != 0, words))
   }
+  /// Runs `f` over the bytes of the Node `Buffer` (or other `Uint8Array`) `v`.
+  pub fn with_buffer<T>(self, v: Value, f: impl FnOnce(&mut [u8]) -> T) -> Result<T> {
+    let mut data = null_mut();
+    let mut len = 0usize;
+    call!(self, napi_get_buffer_info(v, &mut data, &mut len))?;
+    if data.is_null() || len == 0 {
+      return Ok(f(&mut []));
+    }
+    // SAFETY: Node-API gave the buffer's live storage, `len` bytes at `data`; `v` stays alive
+    // while `f` runs (it is on this call's handle scope) and no JavaScript runs meanwhile.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(data.cast::<u8>(), len) };
+    Ok(f(bytes))
+  }
   pub fn array_len(self, v: Value) -> Result<u32> {
     let mut n = 0u32;
     call!(self, napi_get_array_length(v, &mut n))?;

@@ -1,0 +1,100 @@
+'use strict';
+// The child process of an out-of-process isolate (lib/remote/parent.js starts it with this
+// runtime's own executable, an empty environment and only its channel, fd 3, and a pipe for
+// stderr). It loads the addon, shuts itself in (binding.sandbox: no file, socket or program can
+// be opened from here on), then makes the isolate the parent asks for and runs the parent's
+// calls on it and on the objects it gives out, with the in-process API.
+
+const net = require('node:net');
+const binding = require('../binding');
+const ivm = require('../index');
+const { Channel } = require('./channel');
+const { Codec, TAG } = require('./codec');
+
+const FD = 3;
+const KINDS = [[ivm.Reference, 'Reference'], [ivm.Context, 'Context'], [ivm.Script, 'Script'], [ivm.Module, 'Module']];
+
+// This side's objects the parent may use, by kind; compiled code carries its cachedData results.
+function describe(value) {
+  for (const [Class, kind] of KINDS) {
+    if (value instanceof Class) {
+      const fields = { kind };
+      if (kind === 'Reference') {
+        fields.type = value.typeof;
+      }
+      for (const key of ['cachedData', 'cachedDataRejected']) {
+        if (key in value) {
+          fields[key] = codec.encode(value[key]);
+        }
+      }
+      return fields;
+    }
+  }
+  if (typeof value === 'function') {
+    return { kind: 'function', name: value.name, length: value.length };
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value)?.constructor?.name === 'Dereference') {
+    return { kind: 'Dereference' };
+  }
+  return undefined;
+}
+
+const standIns = new Map();
+
+// This side's object for one of the parent's: a Reference to a value of the parent is a
+// Reference to a proxy whose traps ask the parent; a Callback calls the parent's function.
+function stand(tag) {
+  if (tag[TAG] === 'promise') {
+    return channel.promise(tag.id);
+  }
+  let standIn = standIns.get(tag.id);
+  if (standIn !== undefined) {
+    return standIn;
+  }
+  const { id } = tag;
+  const ask = (name, args) => channel.call(id, name, args);
+  if (tag.kind === 'Reference') {
+    const target = tag.type === 'function' ? function () {} : {};
+    standIn = new ivm.Reference(new Proxy(target, {
+      apply: (_, self, args) => ask('apply', [self, args]),
+      get: (_, key) => (typeof key === 'symbol' ? undefined : ask('get', [key])),
+      set: (_, key, value) => ask('set', [key, value]),
+      deleteProperty: (_, key) => ask('delete', [key]),
+    }));
+  } else if (tag.kind === 'Callback') {
+    standIn = new ivm.Callback((...args) => ask('call', args), { async: tag.mode === 'ASYNC', ignored: tag.mode === 'IGNORED' });
+  } else {
+    standIn = function (...args) { return ask('call', args); };
+    Object.defineProperties(standIn, { name: { value: tag.name }, length: { value: tag.length } });
+  }
+  standIns.set(id, standIn);
+  return codec.standFor(standIn, id);
+}
+
+let isolate;
+
+function serve(target, name, args) {
+  if (target === 0 && name === 'create') {
+    const [options] = args;
+    // No onCatastrophicError: where V8 gives up, this process ends (after V8's last words on
+    // stderr, which the parent reads), which returns all of its memory; and its synchronous calls
+    // run on this thread instead of waiting for a pool thread.
+    isolate = new ivm.Isolate(options);
+    return undefined;
+  }
+  const object = target === 0 ? isolate : codec.object(target);
+  if (name.startsWith('get ')) {
+    return object[name.slice(4)];
+  }
+  const result = name === 'call' ? Reflect.apply(object, undefined, args) : object[name](...args);
+  if (target === 0 && name === 'dispose') {
+    setImmediate(() => process.exit(0));
+  }
+  return result;
+}
+
+const codec = new Codec(ivm, describe, stand);
+const socket = new net.Socket({ fd: FD, readable: true, writable: false });
+// The parent gone, there is nothing left to do.
+const channel = new Channel(binding, FD, socket, codec, serve, () => process.exit(0), { holdLoop: true, lingerMicros: 200 });
+binding.sandbox();

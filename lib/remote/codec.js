@@ -1,0 +1,134 @@
+'use strict';
+// Values crossing the channel of an out-of-process isolate (see channel.js). Data crosses as V8's
+// serialization format; what cannot be serialized is held by the side it belongs to and crosses
+// as a tag, an object with the key TAG:
+//   { [TAG]: 'yours', id }             an object of the receiver, by its id there
+//   { [TAG]: 'object', id, kind, ... } an object of the sender (a Reference, Context, Script,
+//                                      Module, Callback or function); the receiver makes the
+//                                      object that stands for it (`stand(tag)`)
+//   { [TAG]: 'ivm' } / { [TAG]: 'lib' } the module or `ivm.lib`: the receiver's own
+//   { [TAG]: 'copy', value }           an ExternalCopy: the receiver makes its own
+//   { [TAG]: 'copyInto', value, transferIn }  what `copyInto()` gave: the receiver makes its own
+//   { [TAG]: 'promise', id }           a promise, settled later by a RETURN for `id`
+// Objects held for the other side stay held while the isolate lives: its end releases them all.
+
+const TAG = '\u0000isolated-vm';
+
+class Codec {
+  // `describe(value)`: the tag fields of an object of this side that the other side may use (or
+  // a whole tag, for one that crosses by value), or undefined for plain data. `stand(tag)`: this side's object for an object of the other.
+  constructor(ivm, describe, stand) {
+    this.ivm = ivm;
+    this.describe = describe;
+    this.stand = stand;
+    this.held = new Map(); // id -> object of this side
+    this.ids = new WeakMap(); // object of this side -> id
+    this.standIns = new WeakMap(); // object standing for one of the other side -> its id there
+    this.nextId = 1;
+  }
+
+  hold(object) {
+    let id = this.ids.get(object);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.held.set(id, object);
+      this.ids.set(object, id);
+    }
+    return id;
+  }
+
+  object(id) {
+    const object = this.held.get(id);
+    if (object === undefined) {
+      throw new Error('isolated-vm: an object of an out-of-process isolate is no longer held');
+    }
+    return object;
+  }
+
+  // Marks `standIn` as this side's object for the other side's object `id`.
+  standFor(standIn, id) {
+    this.standIns.set(standIn, id);
+    return standIn;
+  }
+
+  encode(value, seen = new Map()) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+      return value;
+    }
+    const theirs = this.standIns.get(value);
+    if (theirs !== undefined) {
+      return { [TAG]: 'yours', id: theirs };
+    }
+    if (seen.has(value)) {
+      return seen.get(value);
+    }
+    if (value === this.ivm || value === this.ivm.lib) {
+      return { [TAG]: value === this.ivm ? 'ivm' : 'lib' };
+    }
+    if (value instanceof this.ivm.ExternalCopy) {
+      return { [TAG]: 'copy', value: value.copy() };
+    }
+    const fields = this.describe(value);
+    if (fields !== undefined) {
+      return fields[TAG] === undefined ? { [TAG]: 'object', id: this.hold(value), ...fields } : fields;
+    }
+    if (Array.isArray(value)) {
+      const array = [];
+      seen.set(value, array);
+      for (let i = 0; i < value.length; i++) {
+        array[i] = this.encode(value[i], seen);
+      }
+      return array;
+    }
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) {
+      const object = {};
+      seen.set(value, object);
+      for (const key of Object.keys(value)) {
+        object[key] = this.encode(value[key], seen);
+      }
+      return object;
+    }
+    return value;
+  }
+
+  decode(value, seen = new Set()) {
+    if (value === null || typeof value !== 'object' || seen.has(value)) {
+      return value;
+    }
+    if (Array.isArray(value)) {
+      seen.add(value);
+      for (let i = 0; i < value.length; i++) {
+        value[i] = this.decode(value[i], seen);
+      }
+      return value;
+    }
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) {
+      return value;
+    }
+    switch (value[TAG]) {
+      case 'yours':
+        return this.object(value.id);
+      case 'ivm':
+        return this.ivm;
+      case 'lib':
+        return this.ivm.lib;
+      case 'copy':
+        return new this.ivm.ExternalCopy(value.value);
+      case 'copyInto':
+        return new this.ivm.ExternalCopy(value.value).copyInto({ transferIn: value.transferIn });
+      case 'object':
+      case 'promise':
+        return this.stand(value);
+      default:
+        seen.add(value);
+        for (const key of Object.keys(value)) {
+          value[key] = this.decode(value[key], seen);
+        }
+        return value;
+    }
+  }
+}
+
+module.exports = { Codec, TAG };

@@ -1,0 +1,292 @@
+'use strict';
+// Out-of-process isolates: `new ivm.Isolate({ outOfProcess: true, ...options })` starts a child
+// process (child.js, run by this runtime's own executable) that holds the isolate, and gives an
+// Isolate whose methods, and those of the Contexts, Scripts, Modules and References it gives
+// out, are calls over the channel (channel.js). Whatever the guest does to its process, this one
+// goes on: when the child dies, pending calls fail (with the memory-limit message where V8 gave
+// up for memory), later ones find the isolate disposed, and `onCatastrophicError` is told.
+
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { Channel } = require('./channel');
+const { Codec, TAG } = require('./codec');
+
+const CHILD = path.join(__dirname, 'child.js');
+const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
+// What onCatastrophicError is told, as for in-process isolates.
+const OUT_OF_MEMORY = 'Catastrophic out-of-memory error';
+
+// The methods and getters of each class; the methods in ASYNC give promises.
+const SURFACE = {
+  Isolate: {
+    methods: ['compileScript', 'compileScriptSync', 'compileModule', 'compileModuleSync', 'createContext', 'createContextSync', 'getHeapStatistics', 'getHeapStatisticsSync', 'startCpuProfiler', 'stopCpuProfiler'],
+    getters: ['cpuTime', 'wallTime', 'referenceCount'],
+  },
+  Context: {
+    methods: ['eval', 'evalIgnored', 'evalSync', 'evalClosure', 'evalClosureIgnored', 'evalClosureSync', 'release'],
+    getters: ['global'],
+  },
+  Script: { methods: ['run', 'runIgnored', 'runSync', 'release'], getters: [] },
+  Module: {
+    methods: ['instantiate', 'instantiateSync', 'evaluate', 'evaluateSync', 'release'],
+    getters: ['dependencySpecifiers', 'namespace'],
+  },
+  Reference: {
+    methods: ['copy', 'copySync', 'deref', 'derefInto', 'release', 'delete', 'deleteIgnored', 'deleteSync', 'get', 'getSync', 'set', 'setIgnored', 'setSync', 'apply', 'applyIgnored', 'applySync', 'applySyncPromise'],
+    getters: [],
+  },
+  Dereference: { methods: [], getters: [] },
+};
+const ASYNC = new Set(['compileScript', 'compileModule', 'createContext', 'getHeapStatistics', 'stopCpuProfiler', 'eval', 'evalClosure', 'run', 'instantiate', 'evaluate', 'copy', 'delete', 'get', 'set', 'apply']);
+
+// Each object standing for one of a child's: its channel and its id there.
+const owners = new WeakMap();
+
+function owner(object) {
+  const found = owners.get(object);
+  if (found === undefined) {
+    throw new TypeError('Illegal invocation');
+  }
+  return found;
+}
+
+// Calls `name` on the child's object for `object`. The child checks the arguments and gives
+// promises as in one process; only where the child is gone does an async method's error come
+// from here, as a rejected promise. Errors read as in one process (see `restack`).
+function call(object, name, args) {
+  const { channel, id, state } = owner(object);
+  const async = ASYNC.has(name);
+  // An async call's error names its caller, as in one process (which also pays for it).
+  const site = async ? new Error() : undefined;
+  let result;
+  try {
+    result = channel.call(id, name, args);
+  } catch (error) {
+    restack(error, new Error());
+    if (async && state.gone !== null) {
+      return Promise.reject(error);
+    }
+    throw error;
+  }
+  return async && result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
+}
+
+const BOUNDARY = '    at (<isolated-vm boundary>)';
+const FRAME = /^ {4}at /;
+
+// The stack of an error from the child as it would read in one process: the isolate's frames
+// up to where they crossed (or, for an error of isolated-vm itself, none), then the frames of
+// this process's caller at `site`, instead of the child's.
+function restack(error, site) {
+  if (!(error instanceof Error) || typeof error.stack !== 'string') {
+    return error;
+  }
+  const lines = error.stack.split('\n');
+  const crossed = lines.indexOf(BOUNDARY);
+  const head = crossed === -1 ? lines.slice(0, lines.findIndex((line) => FRAME.test(line)) >>> 0) : lines.slice(0, crossed + 1);
+  const here = site.stack.split('\n').filter((line) => FRAME.test(line) && !line.includes(__dirname));
+  Object.defineProperty(error, 'stack', { value: [...head, ...here].join('\n'), writable: true, configurable: true });
+  return error;
+}
+
+// The prototypes of the objects standing for a child's, inheriting from the in-process classes'
+// so that `instanceof` holds.
+function prototypes(ivm) {
+  const made = {};
+  for (const [kind, surface] of Object.entries(SURFACE)) {
+    const base = ivm[kind]?.prototype ?? Object.prototype;
+    const members = {};
+    for (const name of surface.methods) {
+      members[name] = { value: { [name](...args) { return call(this, name, args); } }[name], configurable: true, writable: true };
+    }
+    for (const name of surface.getters) {
+      members[name] = { get() { return call(this, `get ${name}`, []); }, configurable: true };
+    }
+    made[kind] = Object.create(base, members);
+  }
+  Object.defineProperties(made.Isolate, {
+    isDisposed: {
+      get() {
+        const { state, channel } = owner(this);
+        return state.gone !== null || channel.call(0, 'get isDisposed', []);
+      },
+      configurable: true,
+    },
+    dispose: { value() { owner(this).state.dispose(); }, configurable: true, writable: true },
+    createInspectorSession: {
+      value() { throw new Error('Inspector sessions are not available for out-of-process isolates'); },
+      configurable: true,
+      writable: true,
+    },
+  });
+  Object.defineProperty(made.Reference, 'typeof', { get() { return owner(this).type; }, configurable: true });
+  for (const prototype of Object.values(made)) {
+    Object.freeze(prototype);
+  }
+  return made;
+}
+
+let madePrototypes;
+
+// `options` as given to `new Isolate`, with `outOfProcess: true`. `hostOptions` are the facade's
+// (lib/facade/frame.js): its `callbackFunctions` and `copiesInto` give what Callbacks and
+// ExternalCopyInto objects made in this process hold.
+function createIsolate(ivm, binding, hostOptions, options) {
+  const { callbackFunctions, copiesInto } = hostOptions;
+  // Bun's sockets over inherited descriptors end at once in the child, and Deno's close the
+  // channel when unreferenced: out-of-process isolates are Node's for now (see README.md).
+  if (process.versions.bun !== undefined || typeof globalThis.Deno !== 'undefined') {
+    throw new Error('Out-of-process isolates need Node.js: this runtime cannot serve their channel');
+  }
+  madePrototypes ??= prototypes(ivm);
+  const { outOfProcess, onCatastrophicError, ...isolateOptions } = options;
+  if (onCatastrophicError !== undefined && typeof onCatastrophicError !== 'function') {
+    throw new TypeError('`onCatastrophicError` must be a function');
+  }
+  const callbackModes = Object.fromEntries(Object.entries(binding.protocol().callbackModes).map(([name, number]) => [number, name]));
+  const child = spawn(process.execPath, [CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
+  // What the child last wrote to stderr: V8's last words when it gives up (read as they come, and
+  // at once when the child is found dead during a synchronous call).
+  let stderr = '';
+  const keepStderr = (text) => {
+    stderr = (stderr + text).slice(-4096);
+  };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', keepStderr);
+  const readStderrNow = () => {
+    const bytes = Buffer.allocUnsafe(4096);
+    try {
+      let count;
+      while ((count = binding.channelRead(child.stderr._handle.fd, bytes, 0)) > 0) {
+        keepStderr(bytes.toString('utf8', 0, count));
+      }
+    } catch {
+      // Not a socket here: what the event loop read is all there is.
+    }
+  };
+  const socket = child.stdio[3];
+  const fd = socket._handle.fd;
+  const state = { gone: null, disposing: false, dispose: undefined };
+
+  const standIns = new Map();
+  const stand = (tag) => {
+    if (tag.kind === undefined) {
+      return channel.promise(tag.id);
+    }
+    let standIn = standIns.get(tag.id);
+    if (standIn === undefined && tag.kind === 'function') {
+      // A function of the guest, as a function of this process (with its name and length).
+      const { id } = tag;
+      standIn = function (...args) { return channel.call(id, 'call', args); };
+      Object.defineProperties(standIn, { name: { value: tag.name }, length: { value: tag.length } });
+      codec.standFor(standIn, id);
+      standIns.set(id, standIn);
+    } else if (standIn === undefined) {
+      standIn = Object.create(madePrototypes[tag.kind] ?? madePrototypes.Dereference);
+      owners.set(standIn, { channel, id: tag.id, type: tag.type, state });
+      for (const key of ['cachedData', 'cachedDataRejected']) {
+        if (key in tag) {
+          standIn[key] = codec.decode(tag[key]);
+        }
+      }
+      codec.standFor(standIn, tag.id);
+      standIns.set(tag.id, standIn);
+    }
+    return standIn;
+  };
+  const describe = (value) => {
+    if (value instanceof ivm.Reference) {
+      return { kind: 'Reference', type: value.typeof };
+    }
+    if (value instanceof ivm.Callback) {
+      return { kind: 'Callback', mode: callbackModes[callbackFunctions.get(value)[1]] };
+    }
+    if (typeof value === 'function') {
+      return { kind: 'function', name: value.name, length: value.length };
+    }
+    const into = copiesInto.get(value);
+    if (into !== undefined) {
+      // Used once, as in one process.
+      copiesInto.delete(value);
+      return { [TAG]: 'copyInto', value: into[0], transferIn: into[1] };
+    }
+    if (Object.getPrototypeOf(value)?.constructor?.name === 'ExternalCopyInto') {
+      throw new Error('The return value of `copyInto()` should only be used once');
+    }
+    return undefined;
+  };
+  const codec = new Codec(ivm, describe, stand);
+
+  // The child's calls on this process's objects.
+  const serve = (target, name, args) => {
+    const object = codec.object(target);
+    if (object instanceof ivm.Reference) {
+      const value = object.deref();
+      switch (name) {
+        case 'apply': return Reflect.apply(value, args[0], args[1]);
+        case 'get': return value[args[0]];
+        case 'set': value[args[0]] = args[1]; return true;
+        default: return delete value[args[0]];
+      }
+    }
+    const fn = object instanceof ivm.Callback ? callbackFunctions.get(object)[0] : object;
+    return fn(...args);
+  };
+
+  // Whether V8 said it gave up for memory (src/ops/catastrophe.rs, or V8's own message).
+  const outOfMemory = () => /out of memory/i.test(stderr);
+  const onGone = (reason, pending) => {
+    if (state.gone === null) {
+      state.gone = reason;
+      readStderrNow();
+      if (reason !== 'disposed') {
+        child.kill('SIGKILL');
+      }
+      if (!state.disposing && typeof onCatastrophicError === 'function') {
+        const message = outOfMemory() ? OUT_OF_MEMORY : "Catastrophic error: the isolate's process ended";
+        setImmediate(() => onCatastrophicError(message));
+      }
+    }
+    if (!pending) {
+      // After V8 gave up, the original's wording (as for an in-process isolate).
+      return new Error(state.gone === 'closed' && !state.disposing ? 'Isolated is disposed' : 'Isolate is disposed');
+    }
+    if (state.disposing) {
+      return new Error('Isolate was disposed during execution');
+    }
+    if (outOfMemory()) {
+      return new Error(MEMORY_LIMIT);
+    }
+    return new Error('Isolate was disposed during execution due to a catastrophic error in its process');
+  };
+  const channel = new Channel(binding, fd, socket, codec, serve, onGone, { holdLoop: false, lingerMicros: 0 });
+  // The child, like an in-process isolate, keeps this process alive only for pending calls.
+  child.unref();
+  child.stderr.unref();
+
+  state.dispose = () => {
+    if (state.gone !== null) {
+      throw new Error('Isolate is already disposed');
+    }
+    state.disposing = true;
+    try {
+      channel.call(0, 'dispose', []);
+    } catch {
+      // The child ends as it answers.
+    }
+    channel.close('disposed');
+  };
+
+  const isolate = Object.create(madePrototypes.Isolate);
+  owners.set(isolate, { channel, id: 0, state });
+  try {
+    channel.call(0, 'create', [isolateOptions]);
+  } catch (error) {
+    state.disposing = true;
+    channel.close('disposed');
+    throw error;
+  }
+  return Object.freeze(isolate);
+}
+
+module.exports = { createIsolate };

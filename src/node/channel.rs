@@ -1,0 +1,65 @@
+//! The byte channel between a Node process and the child process of an out-of-process isolate
+//! (lib/remote/): a Unix socket both sides read and write with blocking calls, so that a
+//! synchronous call can wait for its answer (and serve the calls made back meanwhile) without
+//! the event loop. The event loop reads the same socket between calls; both readers run on the
+//! JavaScript thread, so they never race.
+
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+
+/// Reads what `fd` has into `bytes`: the count, 0 once the other side is gone. While nothing is
+/// there, it first polls the socket without sleeping for `spin` (an answer that comes within it
+/// arrives in microseconds instead of the tens that waking a sleeping thread takes), then, if
+/// `block`, sleeps until bytes come; without `block` it gives `None` after the spin.
+pub fn read(fd: i32, bytes: &mut [u8], spin: Duration, block: bool) -> Result<Option<usize>> {
+  let started = Instant::now();
+  loop {
+    // SAFETY: `bytes` is valid for writes of its length for the whole call.
+    let count = unsafe { libc::recv(fd, bytes.as_mut_ptr().cast(), bytes.len(), libc::MSG_DONTWAIT) };
+    if count >= 0 {
+      return Ok(Some(count as usize));
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+      Some(libc::EINTR) => continue,
+      Some(libc::EAGAIN) if started.elapsed() < spin => std::hint::spin_loop(),
+      Some(libc::EAGAIN) if block => wait(fd, libc::POLLIN)?,
+      Some(libc::EAGAIN) => return Ok(None),
+      // A child killed with bytes unread resets the connection: the same as closed.
+      Some(libc::ECONNRESET) => return Ok(Some(0)),
+      _ => return Err(failed("read from")),
+    }
+  }
+}
+
+/// Writes all of `bytes` to `fd`, waiting for room as needed. Fails once the other side is gone.
+pub fn write(fd: i32, mut bytes: &[u8]) -> Result<()> {
+  while !bytes.is_empty() {
+    // SAFETY: `bytes` is valid for reads of its length; MSG_NOSIGNAL turns a closed peer into
+    // EPIPE instead of a SIGPIPE to the whole process.
+    let count = unsafe { libc::send(fd, bytes.as_ptr().cast(), bytes.len(), libc::MSG_NOSIGNAL) };
+    if count >= 0 {
+      bytes = &bytes[count as usize..];
+      continue;
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+      Some(libc::EINTR) => continue,
+      Some(libc::EAGAIN) => wait(fd, libc::POLLOUT)?,
+      _ => return Err(failed("write to")),
+    }
+  }
+  Ok(())
+}
+
+fn wait(fd: i32, events: libc::c_short) -> Result<()> {
+  let mut poll = libc::pollfd { fd, events, revents: 0 };
+  // SAFETY: one valid pollfd, waited on with no timeout.
+  if unsafe { libc::poll(&mut poll, 1, -1) } < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+    return Err(failed("wait for"));
+  }
+  Ok(())
+}
+
+fn failed(what: &str) -> Error {
+  Error::generic(format!("isolated-vm: could not {what} the isolate's process: {}", std::io::Error::last_os_error()))
+}

@@ -1,0 +1,194 @@
+'use strict';
+// Out-of-process isolates (lib/remote/): the isolate lives in a child process, and nothing the
+// guest does to that process can take this one down. The API's suites also run with every
+// isolate out of process (scripts/test.js); this file tests what only this mode has.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFile } = require('node:child_process');
+const { promisify } = require('node:util');
+
+const ivm = require('..');
+const runtime = require('./support/runtime');
+
+const run = promisify(execFile);
+const onNode = runtime.skipUnless(runtime.name === 'node', 'out-of-process isolates need Node.js');
+const linuxOnNode = runtime.skipUnless(runtime.name === 'node' && process.platform === 'linux', 'out-of-process isolates need Node.js; reads /proc');
+const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
+
+
+// The pids of this process's children running lib/remote/child.js.
+function children() {
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return parent === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join('remote', 'child.js'));
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+// A new out-of-process isolate and the pid of its child.
+function start(options = {}) {
+  const before = children();
+  const isolate = new ivm.Isolate({ ...options, outOfProcess: true });
+  const [pid] = children().filter((each) => !before.includes(each));
+  return { isolate, pid };
+}
+
+// Resolves once the process `pid` is gone (or a zombie, its memory returned).
+async function ended(pid) {
+  for (;;) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').match(/\) (\S)/)[1] === 'Z') {
+        return;
+      }
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('an out-of-process isolate runs code in a child process of its own', linuxOnNode, async () => {
+  const { isolate, pid } = start();
+  assert.ok(isolate instanceof ivm.Isolate);
+  assert.ok(pid > 0);
+  const context = isolate.createContextSync();
+  assert.ok(context instanceof ivm.Context);
+  assert.equal(context.evalSync('1 + 1'), 2);
+  assert.equal(await context.eval('6 * 7'), 42);
+  assert.equal(context.evalSync('typeof require'), 'undefined');
+  assert.deepEqual(context.evalSync('({ a: [1, "two", null] })', { copy: true }), { a: [1, 'two', null] });
+  isolate.dispose();
+  assert.equal(isolate.isDisposed, true);
+  assert.throws(() => context.evalSync('1'), { name: 'Error', message: 'Isolate is disposed' });
+  await assert.rejects(context.eval('1'), { name: 'Error', message: 'Isolate is disposed' });
+  assert.throws(() => isolate.dispose(), { name: 'Error', message: 'Isolate is already disposed' });
+  await ended(pid);
+});
+
+test('the child holds only what it needs: an empty environment and no inherited descriptors but its channel', linuxOnNode, () => {
+  const { isolate, pid } = start();
+  assert.equal(fs.readFileSync(`/proc/${pid}/environ`, 'utf8'), '');
+  const descriptors = fs.readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+  // stdin and stdout are /dev/null, stderr and fd 3 (the channel) sockets to this process; the
+  // rest are the runtime's own (its event loop, V8's platform), opened by the child itself.
+  assert.deepEqual(descriptors.slice(0, 4), [0, 1, 2, 3]);
+  assert.equal(fs.readlinkSync(`/proc/${pid}/fd/0`), '/dev/null');
+  assert.match(fs.readlinkSync(`/proc/${pid}/fd/3`), /^socket:/);
+  for (const fd of descriptors.slice(4)) {
+    assert.doesNotMatch(fs.readlinkSync(`/proc/${pid}/fd/${fd}`), /^\/(?!dev\/null)/, `fd ${fd} is a file`);
+  }
+  isolate.dispose();
+});
+
+test('the child cannot open a file, make a socket or start a program, even through Node\'s own native paths', runtime.skipUnless(process.platform === 'linux' && process.arch === 'x64', 'the filter is for Linux on x86_64'), async () => {
+  // The fixture installs the child's filter in a process of its own, then tries.
+  const [command, args] = runtime.command(path.join(__dirname, 'fixtures', 'sandboxed.js'));
+  const { stdout } = await run(command, args, { timeout: 60_000 });
+  assert.deepEqual(stdout.trim().split('\n'), [
+    'denied: 44 calls, open true, openat true, socket true, execve true',
+    'read a file: EPERM',
+    'create a file: EPERM',
+    'start a program: EPERM',
+    'compute: allowed',
+    'make a socket: EPERM',
+  ]);
+});
+
+test('a fatal V8 error in the guest ends its child only: no onCatastrophicError needed', linuxOnNode, async () => {
+  const { isolate, pid } = start({ memoryLimit: 32 });
+  const context = isolate.createContextSync();
+  assert.equal(context.evalSync('"before"'), 'before');
+  // One builtin allocating far past the limit at once: this aborts an in-process isolate's
+  // whole process (without onCatastrophicError).
+  assert.throws(() => context.evalSync('new Array(2 ** 26).fill(1.5); 1'), { name: 'Error', message: MEMORY_LIMIT });
+  assert.equal(isolate.isDisposed, true);
+  assert.throws(() => context.evalSync('1'), { name: 'Error', message: 'Isolated is disposed' });
+  await ended(pid);
+  const fresh = new ivm.Isolate({ outOfProcess: true });
+  assert.equal(fresh.createContextSync().evalSync('6 * 7'), 42);
+  fresh.dispose();
+});
+
+test('the death of the child fails pending calls, tells onCatastrophicError and disposes the isolate', linuxOnNode, async () => {
+  const told = [];
+  const { isolate, pid } = start({ onCatastrophicError: (message) => told.push(message) });
+  const context = isolate.createContextSync();
+  const pending = context.eval('new Promise(() => {})');
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(pending, { name: 'Error', message: 'Isolate was disposed during execution due to a catastrophic error in its process' });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(told, ["Catastrophic error: the isolate's process ended"]);
+  assert.equal(isolate.isDisposed, true);
+  assert.throws(() => context.evalSync('1'), { name: 'Error', message: 'Isolated is disposed' });
+  await ended(pid);
+});
+
+test('an out-of-memory death is reported as the memory limit, and onCatastrophicError is told so', onNode, async () => {
+  const told = [];
+  const { isolate } = start({ memoryLimit: 32, onCatastrophicError: (message) => told.push(message) });
+  const context = isolate.createContextSync();
+  await assert.rejects(context.eval('new Array(2 ** 26).fill(1.5)'), { name: 'Error', message: MEMORY_LIMIT });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(told, ['Catastrophic out-of-memory error']);
+});
+
+test('calls nest both ways: the guest calls the host, which calls the guest again', onNode, () => {
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const context = isolate.createContextSync();
+  const order = [];
+  context.global.setSync('host', (n) => {
+    order.push(`host ${n}`);
+    return n === 0 ? 'bottom' : context.evalSync(`guest(${n - 1})`);
+  });
+  context.evalSync('globalThis.guest = (n) => { log.push("guest " + n); return host(n); }; globalThis.log = []');
+  assert.equal(context.evalSync('guest(2)'), 'bottom');
+  assert.deepEqual(context.evalSync('log', { copy: true }), ['guest 2', 'guest 1', 'guest 0']);
+  assert.deepEqual(order, ['host 2', 'host 1', 'host 0']);
+  isolate.dispose();
+});
+
+test('References, Callbacks, ExternalCopies and promises cross both ways', onNode, async () => {
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const context = isolate.createContextSync();
+  const fn = context.evalSync('(function double(a) { return a * 2 })', { reference: true });
+  assert.equal(fn.typeof, 'function');
+  assert.equal(fn.applySync(undefined, [21]), 42);
+  assert.equal(await fn.apply(undefined, [4]), 8);
+  context.global.setSync('next', new ivm.Callback((x) => x + 1));
+  assert.equal(context.evalSync('next(1)'), 2);
+  const later = new ivm.Reference((x) => Promise.resolve(x * 3));
+  assert.equal(await context.evalClosure('return $0.apply(undefined, [2], { result: { promise: true } })', [later], { result: { promise: true } }), 6);
+  const copy = new ivm.ExternalCopy({ list: [1, 2, 3] });
+  context.global.setSync('copied', copy.copyInto());
+  assert.deepEqual(context.evalSync('copied', { copy: true }), { list: [1, 2, 3] });
+  const out = context.evalSync('({ big: "x".repeat(10) })', { externalCopy: true });
+  assert.ok(out instanceof ivm.ExternalCopy);
+  assert.deepEqual(out.copy(), { big: 'xxxxxxxxxx' });
+  // The same object of the guest stands for itself each time it crosses.
+  assert.equal(context.global, context.global);
+  isolate.dispose();
+});
+
+test('a SharedArrayBuffer cannot cross a process boundary: a clear error', onNode, () => {
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const context = isolate.createContextSync();
+  assert.throws(() => context.global.setSync('shared', new ivm.ExternalCopy(new SharedArrayBuffer(8)).copyInto()), { message: /could not be cloned/ });
+  assert.equal(context.evalSync('1'), 1);
+  isolate.dispose();
+});
+
+test('an out-of-process isolate does not keep the process alive, but its pending calls do', onNode, async () => {
+  const [command, args] = runtime.command(path.join(__dirname, 'fixtures', 'remote-exit.js'));
+  const { stdout } = await run(command, args, { timeout: 60_000 });
+  assert.equal(stdout.trim(), 'settled 7, idle false');
+});
+
+test('where the runtime cannot serve the channel, asking for an out-of-process isolate is a clear error', runtime.skipUnless(runtime.name !== 'node', 'Node.js serves the channel'), () => {
+  assert.throws(() => new ivm.Isolate({ outOfProcess: true }), { name: 'Error', message: 'Out-of-process isolates need Node.js: this runtime cannot serve their channel' });
+});
