@@ -6,6 +6,7 @@
 // calls on it and on the objects it gives out, with the in-process API.
 
 const net = require('node:net');
+const v8 = require('node:v8');
 const binding = require('../binding');
 const ivm = require('../index');
 const { Channel } = require('./channel');
@@ -79,7 +80,11 @@ function serve(target, name, args) {
     // No onCatastrophicError: where V8 gives up, this process ends (after V8's last words on
     // stderr, which the parent reads), which returns all of its memory; and its synchronous calls
     // run on this thread instead of waiting for a pool thread.
-    isolate = new ivm.Isolate(options);
+    const defaults = Object.keys(options).every((key) => key === 'memoryLimit' && options.memoryLimit === 128);
+    isolate = defaults ? ready : new ivm.Isolate(options);
+    if (!defaults) {
+      ready.dispose();
+    }
     return undefined;
   }
   const object = target === 0 ? isolate : codec.object(target);
@@ -98,3 +103,11 @@ const socket = new net.Socket({ fd: FD, readable: true, writable: false });
 // The parent gone, there is nothing left to do.
 const channel = new Channel(binding, FD, socket, codec, serve, () => process.exit(0), { holdLoop: true, lingerMicros: 200 });
 binding.sandbox();
+// An isolate with the default options, made while the child waits as a spare: most isolates are
+// asked for with those, and then start at once.
+const ready = new ivm.Isolate();
+ready.createContextSync().release();
+// And the code that reads, serves and answers calls, run once ahead for the same reason.
+for (let i = 0; i < 3; i++) {
+  codec.decode(v8.deserialize(v8.serialize(codec.encode([0, i, 0, 'create', [{ memoryLimit: 128 }]]))));
+}

@@ -128,6 +128,48 @@ function prototypes(ivm) {
 
 let madePrototypes;
 
+// A child process for an isolate: its channel's socket and descriptor, and `output`, what it
+// last wrote to stderr (V8's last words when it gives up), read as it comes and at once
+// (`readNow`) when the child is found dead during a synchronous call. Like an in-process
+// isolate, it keeps this process alive only while a call of its channel is pending.
+function startChild(binding) {
+  const child = spawn(process.execPath, [CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
+  const output = {
+    text: '',
+    keep(text) {
+      output.text = (output.text + text).slice(-4096);
+    },
+    readNow() {
+      const bytes = Buffer.allocUnsafe(4096);
+      try {
+        let count;
+        while ((count = binding.channelRead(child.stderr._handle.fd, bytes, 0)) > 0) {
+          output.keep(bytes.toString('utf8', 0, count));
+        }
+      } catch {
+        // Not a socket here: what the event loop read is all there is.
+      }
+    },
+  };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', output.keep);
+  const socket = child.stdio[3];
+  child.unref();
+  child.stderr.unref();
+  socket.unref();
+  return { child, socket, fd: socket._handle.fd, output };
+}
+
+// One child started ahead, so that a new isolate starts in about the time V8 takes to make one
+// rather than the runtime's start-up (see README.md).
+let spare;
+
+function takeSpare() {
+  const taken = spare;
+  spare = undefined;
+  return taken?.child.exitCode === null && taken.child.signalCode === null ? taken : undefined;
+}
+
 // `options` as given to `new Isolate`, with `outOfProcess: true`. `hostOptions` are the facade's
 // (lib/facade/frame.js): its `callbackFunctions` and `copiesInto` give what Callbacks and
 // ExternalCopyInto objects made in this process hold.
@@ -144,28 +186,11 @@ function createIsolate(ivm, binding, hostOptions, options) {
     throw new TypeError('`onCatastrophicError` must be a function');
   }
   const callbackModes = Object.fromEntries(Object.entries(binding.protocol().callbackModes).map(([name, number]) => [number, name]));
-  const child = spawn(process.execPath, [CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
-  // What the child last wrote to stderr: V8's last words when it gives up (read as they come, and
-  // at once when the child is found dead during a synchronous call).
-  let stderr = '';
-  const keepStderr = (text) => {
-    stderr = (stderr + text).slice(-4096);
-  };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', keepStderr);
-  const readStderrNow = () => {
-    const bytes = Buffer.allocUnsafe(4096);
-    try {
-      let count;
-      while ((count = binding.channelRead(child.stderr._handle.fd, bytes, 0)) > 0) {
-        keepStderr(bytes.toString('utf8', 0, count));
-      }
-    } catch {
-      // Not a socket here: what the event loop read is all there is.
-    }
-  };
-  const socket = child.stdio[3];
-  const fd = socket._handle.fd;
+  const { child, socket, fd, output } = takeSpare() ?? startChild(binding);
+  // The next isolate starts from a child already running (started once this call is over).
+  setImmediate(() => {
+    spare ??= startChild(binding);
+  });
   const state = { gone: null, disposing: false, dispose: undefined };
 
   const standIns = new Map();
@@ -234,11 +259,11 @@ function createIsolate(ivm, binding, hostOptions, options) {
   };
 
   // Whether V8 said it gave up for memory (src/ops/catastrophe.rs, or V8's own message).
-  const outOfMemory = () => /out of memory/i.test(stderr);
+  const outOfMemory = () => /out of memory/i.test(output.text);
   const onGone = (reason, pending) => {
     if (state.gone === null) {
       state.gone = reason;
-      readStderrNow();
+      output.readNow();
       if (reason !== 'disposed') {
         child.kill('SIGKILL');
       }
@@ -260,9 +285,6 @@ function createIsolate(ivm, binding, hostOptions, options) {
     return new Error('Isolate was disposed during execution due to a catastrophic error in its process');
   };
   const channel = new Channel(binding, fd, socket, codec, serve, onGone, { holdLoop: false, lingerMicros: 0 });
-  // The child, like an in-process isolate, keeps this process alive only for pending calls.
-  child.unref();
-  child.stderr.unref();
 
   state.dispose = () => {
     if (state.gone !== null) {
