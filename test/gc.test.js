@@ -7,7 +7,7 @@ const runtime = require('./support/runtime');
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
-test('dropped isolates are destroyed when Node finalizes them', runtime.inProcessOnly('the child ends with dispose() or with this process, not with garbage collection'), () => {
+test('dropped isolates are destroyed when Node finalizes them', runtime.inProcessOnly('the isolate is not in this process\'s memory (test/remote.test.js shows its child ending when it is collected)'), () => {
   const output = execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'fixtures', 'dropped.js'), '20'], { encoding: 'utf8', timeout: 60_000 });
   const { grown, freed } = JSON.parse(output);
   // Each holds 8 MB of doubles; their heaps are unmapped as they are destroyed.

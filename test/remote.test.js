@@ -196,6 +196,12 @@ test('a SharedArrayBuffer cannot cross a process boundary: a clear error', onNod
   isolate.dispose();
 });
 
+test('the child ends once the isolate and every object standing for one of its objects are collected', linuxOnNode, async () => {
+  const [command, args] = runtime.command(path.join(__dirname, 'fixtures', 'remote-dropped.js'), [], ['--expose-gc']);
+  const { stdout } = await run(command, args, { timeout: 60_000 });
+  assert.deepEqual(JSON.parse(stdout), { started: 1, whileReferenced: 1, x: 1, afterDropped: 0 });
+});
+
 test('an out-of-process isolate does not keep the process alive, but its pending calls do', onNode, async () => {
   const [command, args] = runtime.command(path.join(__dirname, 'fixtures', 'remote-exit.js'));
   const { stdout } = await run(command, args, { timeout: 60_000 });

@@ -87,6 +87,12 @@ function serve(target, name, args) {
     }
     return undefined;
   }
+  if (target === 0 && name === 'forget') {
+    for (const id of args[0]) {
+      codec.forget(id);
+    }
+    return undefined;
+  }
   const object = target === 0 ? isolate : codec.object(target);
   if (name.startsWith('get ')) {
     return object[name.slice(4)];

@@ -37,6 +37,12 @@ class Codec {
     return id;
   }
 
+  // Lets go of the object held for `id` (the other side's stand-in for it was collected).
+  forget(id) {
+    this.ids.delete(this.held.get(id));
+    this.held.delete(id);
+  }
+
   object(id) {
     const object = this.held.get(id);
     if (object === undefined) {

@@ -128,6 +128,11 @@ function prototypes(ivm) {
 
 let madePrototypes;
 
+// The objects standing for a child's are collected like any other: the child then lets go of
+// what they stood for, and once the isolate and all of them are gone (and no call is pending),
+// the child ends, as an in-process isolate nobody references is destroyed.
+const collected = new FinalizationRegistry(({ state, id }) => state.collected(id));
+
 // A child process for an isolate: its channel's socket and descriptor, and `output`, what it
 // last wrote to stderr (V8's last words when it gives up), read as it comes and at once
 // (`readNow`) when the child is found dead during a synchronous call. Like an in-process
@@ -191,21 +196,59 @@ function createIsolate(ivm, binding, hostOptions, options) {
   setImmediate(() => {
     spare ??= startChild(binding);
   });
-  const state = { gone: null, disposing: false, dispose: undefined };
+  const state = { gone: null, disposing: false, dispose: undefined, collected: undefined };
 
+  // By id, the objects standing for the child's (held weakly: see `collected`).
   const standIns = new Map();
+  let live = 0;
+  const forgotten = [];
+  const track = (standIn, id) => {
+    live++;
+    collected.register(standIn, { state, id });
+    if (id !== 0) {
+      standIns.set(id, new WeakRef(standIn));
+      codec.standFor(standIn, id);
+    }
+  };
+  const endIfUnused = () => {
+    if (state.gone !== null || live > 0) {
+      return;
+    }
+    if (channel.promises.size > 0) {
+      setTimeout(endIfUnused, 100);
+      return;
+    }
+    state.disposing = true;
+    channel.close('disposed');
+    child.kill('SIGKILL');
+  };
+  state.collected = (id) => {
+    live--;
+    // A stand-in made again for the same object since is still using it.
+    if (id !== 0 && standIns.get(id)?.deref() === undefined) {
+      standIns.delete(id);
+      if (forgotten.push(id) === 1) {
+        setImmediate(() => {
+          const ids = forgotten.splice(0);
+          if (state.gone === null) {
+            channel.call(0, 'forget', [ids]);
+          }
+        });
+      }
+    }
+    endIfUnused();
+  };
   const stand = (tag) => {
     if (tag.kind === undefined) {
       return channel.promise(tag.id);
     }
-    let standIn = standIns.get(tag.id);
+    let standIn = standIns.get(tag.id)?.deref();
     if (standIn === undefined && tag.kind === 'function') {
       // A function of the guest, as a function of this process (with its name and length).
       const { id } = tag;
       standIn = function (...args) { return channel.call(id, 'call', args); };
       Object.defineProperties(standIn, { name: { value: tag.name }, length: { value: tag.length } });
-      codec.standFor(standIn, id);
-      standIns.set(id, standIn);
+      track(standIn, id);
     } else if (standIn === undefined) {
       standIn = Object.create(madePrototypes[tag.kind] ?? madePrototypes.Dereference);
       owners.set(standIn, { channel, id: tag.id, type: tag.type, state });
@@ -214,8 +257,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
           standIn[key] = codec.decode(tag[key]);
         }
       }
-      codec.standFor(standIn, tag.id);
-      standIns.set(tag.id, standIn);
+      track(standIn, tag.id);
     }
     return standIn;
   };
@@ -301,6 +343,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
 
   const isolate = Object.create(madePrototypes.Isolate);
   owners.set(isolate, { channel, id: 0, state });
+  track(isolate, 0);
   try {
     channel.call(0, 'create', [isolateOptions]);
   } catch (error) {
