@@ -1,7 +1,12 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const ivm = require('..');
+const runtime = require('./support/runtime');
 
 const library = `
   globalThis.lib = {
@@ -148,4 +153,16 @@ test('isolates from a snapshot keep their memory limit', async () => {
   await assert.rejects(context.eval('const keep = []; for (;;) keep.push({ a: [1, 2, 3] })'), {
     message: 'Isolate was disposed during execution due to memory limit',
   });
+});
+
+test('a snapshot made by one process works in another that made isolates first', () => {
+  // A snapshot made by a process whose first isolate was the snapshot creator once referred to a
+  // read-only heap of its own, and aborted a process that had made an isolate before using it.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ivm-snapshot-')), 'snapshot.bin');
+  const fixture = path.join(__dirname, 'fixtures', 'snapshot-elsewhere.js');
+  const [command, makeArgs] = runtime.command(fixture, ['make', file]);
+  execFileSync(command, makeArgs, { timeout: 60_000 });
+  const [, useArgs] = runtime.command(fixture, ['use', file]);
+  assert.equal(execFileSync(command, useArgs, { encoding: 'utf8', timeout: 60_000 }).trim(), '42');
+  fs.rmSync(path.dirname(file), { recursive: true });
 });

@@ -112,7 +112,6 @@ binding.sandbox();
 // An isolate with the default options, made while the child waits as a spare: most isolates are
 // asked for with those, and then start at once.
 const ready = new ivm.Isolate();
-ready.createContextSync().release();
 // And the code that reads, serves and answers calls, run once ahead for the same reason.
 for (let i = 0; i < 3; i++) {
   codec.decode(v8.deserialize(v8.serialize(codec.encode([0, i, 0, 'create', [{ memoryLimit: 128 }]]))));

@@ -64,7 +64,26 @@ pub fn create(scripts: Vec<ScriptSource>, warmup: Option<ScriptSource>, limits: 
   executor::suspend_current(|| scheduler::blocking(|| result.recv())).unwrap_or_else(|_| Err(Error::generic("Failure creating snapshot")))
 }
 
+/// Makes sure the process's read-only heap, which V8 shares between all the isolates of a
+/// process and makes with the first of them, comes from V8's own snapshot before a snapshot
+/// creator runs. Made by a creator that is the process's first isolate, a snapshot refers to a
+/// read-only heap of its own: another process that made an isolate first then aborts on it
+/// ("vector[] index out of bounds"), so snapshots saved to disk, or given to an out-of-process
+/// isolate's child, would crash.
+fn read_only_heap_from_v8() {
+  static MADE: std::sync::Once = std::sync::Once::new();
+  // The read-only heap lives while some isolate does: this one stays, for good, unused.
+  MADE.call_once(|| {
+    let isolate = v8::Isolate::new(v8::CreateParams::default());
+    // SAFETY: `new` entered it on this thread and nothing entered another since; leaving it
+    // restores the thread's stack of entered isolates (it is never entered or used again).
+    unsafe { isolate.exit() };
+    std::mem::forget(isolate);
+  });
+}
+
 fn make(scripts: Vec<ScriptSource>, warmup: Option<ScriptSource>, limits: &Limits) -> Result<Vec<u8>> {
+  read_only_heap_from_v8();
   let limit_bytes = (limits.memory_limit_mb * 1024.0 * 1024.0) as usize;
   let limit = Arc::new(MemoryLimit::new(limit_bytes));
   let params =
