@@ -180,10 +180,10 @@ function takeSpare() {
 // ExternalCopyInto objects made in this process hold.
 function createIsolate(ivm, binding, hostOptions, options) {
   const { callbackFunctions, copiesInto } = hostOptions;
-  // Bun's sockets over inherited descriptors end at once in the child, and Deno's close the
-  // channel when unreferenced: out-of-process isolates are Node's for now (see README.md).
+  // Bun's sockets over inherited descriptors end at once in the child; on Deno the API runs, but
+  // a child's death is not told as on Node: out-of-process isolates are Node's for now (README).
   if (process.versions.bun !== undefined || typeof globalThis.Deno !== 'undefined') {
-    throw new Error('Out-of-process isolates need Node.js: this runtime cannot serve their channel');
+    throw new Error('Out-of-process isolates need Node.js');
   }
   madePrototypes ??= prototypes(ivm);
   const { outOfProcess, onCatastrophicError, ...isolateOptions } = options;
