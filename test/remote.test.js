@@ -228,6 +228,12 @@ test('the child ends once the isolate and every object standing for one of its o
   assert.deepEqual(JSON.parse(stdout), { started: 1, whileReferenced: 1, x: 1, afterDropped: 0 });
 });
 
+test('host functions the guest let go of are let go of by the host, and the others kept', onNode, async () => {
+  const [command, args] = runtime.command(path.join(__dirname, 'fixtures', 'remote-released.js'), [], ['--expose-gc']);
+  const { stdout } = await run(command, args, { timeout: 90_000, env: { ...process.env, ISOLATED_VM_TEST_BINDINGS: '1' } });
+  assert.deepEqual(JSON.parse(stdout), { finalized: 20, kept: 44 });
+});
+
 test('an out-of-process isolate does not keep the process alive, but its pending calls do', onNode, async () => {
   const [command, args] = runtime.command(path.join(__dirname, 'fixtures', 'remote-exit.js'));
   const { stdout } = await run(command, args, { timeout: 60_000 });

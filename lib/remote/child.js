@@ -40,7 +40,36 @@ function describe(value) {
   return undefined;
 }
 
+// This side's objects for the parent's, by id: the newest, weakly (the same object stands for the
+// same one while it lives), and how many of those the guest may still hold. When the guest let go
+// of all of them, the parent is told to let go of its object.
 const standIns = new Map();
+const holders = new Map();
+const forgotten = [];
+const released = new FinalizationRegistry((id) => {
+  const left = holders.get(id) - 1;
+  if (left > 0) {
+    holders.set(id, left);
+    return;
+  }
+  holders.delete(id);
+  standIns.delete(id);
+  if (forgotten.push(id) === 1) {
+    setImmediate(() => {
+      if (channel.gone === null) {
+        channel.call(0, 'forget', [forgotten.splice(0)]);
+      }
+    });
+  }
+});
+
+// `held` is what the guest holds through `standIn`: the object whose collection means it let go.
+function track(standIn, held, id) {
+  holders.set(id, (holders.get(id) ?? 0) + 1);
+  released.register(held, id);
+  standIns.set(id, new WeakRef(standIn));
+  return codec.standFor(standIn, id);
+}
 
 // This side's object for one of the parent's: a Reference to a value of the parent is a
 // Reference to a proxy whose traps ask the parent; a Callback calls the parent's function.
@@ -48,28 +77,29 @@ function stand(tag) {
   if (tag[TAG] === 'promise') {
     return channel.promise(tag.id);
   }
-  let standIn = standIns.get(tag.id);
-  if (standIn !== undefined) {
-    return standIn;
-  }
   const { id } = tag;
+  const known = standIns.get(id)?.deref();
+  if (known !== undefined) {
+    return known;
+  }
   const ask = (name, args) => channel.call(id, name, args);
   if (tag.kind === 'Reference') {
     const target = tag.type === 'function' ? function () {} : {};
-    standIn = new ivm.Reference(new Proxy(target, {
+    const proxy = new Proxy(target, {
       apply: (_, self, args) => ask('apply', [self, args]),
       get: (_, key) => (typeof key === 'symbol' ? undefined : ask('get', [key])),
       set: (_, key, value) => ask('set', [key, value]),
       deleteProperty: (_, key) => ask('delete', [key]),
-    }));
-  } else if (tag.kind === 'Callback') {
-    standIn = new ivm.Callback((...args) => ask('call', args), { async: tag.mode === 'ASYNC', ignored: tag.mode === 'IGNORED' });
-  } else {
-    standIn = function (...args) { return ask('call', args); };
-    Object.defineProperties(standIn, { name: { value: tag.name }, length: { value: tag.length } });
+    });
+    return track(new ivm.Reference(proxy), proxy, id);
   }
-  standIns.set(id, standIn);
-  return codec.standFor(standIn, id);
+  if (tag.kind === 'Callback') {
+    const call = (...args) => ask('call', args);
+    return track(new ivm.Callback(call, { async: tag.mode === 'ASYNC', ignored: tag.mode === 'IGNORED' }), call, id);
+  }
+  const forward = function (...args) { return ask('call', args); };
+  Object.defineProperties(forward, { name: { value: tag.name }, length: { value: tag.length } });
+  return track(forward, forward, id);
 }
 
 let isolate;
@@ -85,6 +115,11 @@ function serve(target, name, args) {
     if (!defaults) {
       ready.dispose();
     }
+    return undefined;
+  }
+  if (target === 0 && name === 'collect' && typeof globalThis.gc === 'function') {
+    // For the tests (the child has gc() only when the host runs with ISOLATED_VM_TEST_BINDINGS=1).
+    globalThis.gc();
     return undefined;
   }
   if (target === 0 && name === 'forget') {

@@ -138,7 +138,9 @@ const collected = new FinalizationRegistry(({ state, id }) => state.collected(id
 // (`readNow`) when the child is found dead during a synchronous call. Like an in-process
 // isolate, it keeps this process alive only while a call of its channel is pending.
 function startChild(binding) {
-  const child = spawn(process.execPath, [CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
+  // The tests can make the child collect its garbage (see `collectChild`).
+  const flags = process.env.ISOLATED_VM_TEST_BINDINGS === '1' ? ['--expose-gc'] : [];
+  const child = spawn(process.execPath, [...flags, CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
   const output = {
     text: '',
     keep(text) {
@@ -284,8 +286,14 @@ function createIsolate(ivm, binding, hostOptions, options) {
   };
   const codec = new Codec(ivm, describe, stand);
 
-  // The child's calls on this process's objects.
+  // The child's calls on this process's objects; `forget`: it no longer uses those objects.
   const serve = (target, name, args) => {
+    if (target === 0 && name === 'forget') {
+      for (const id of args[0]) {
+        codec.forget(id);
+      }
+      return undefined;
+    }
     const object = codec.object(target);
     if (object instanceof ivm.Reference) {
       const value = object.deref();
@@ -354,4 +362,10 @@ function createIsolate(ivm, binding, hostOptions, options) {
   return Object.freeze(isolate);
 }
 
-module.exports = { createIsolate };
+// For the tests (with ISOLATED_VM_TEST_BINDINGS=1): makes the child of `isolate` collect its
+// garbage, so that what its guest let go of is let go of here too.
+function collectChild(isolate) {
+  owner(isolate).channel.call(0, 'collect', []);
+}
+
+module.exports = { createIsolate, collectChild };
