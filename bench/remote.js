@@ -7,11 +7,11 @@
 //
 //   node bench/remote.js [--batches N]
 
-const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
 
 const { option } = require('./options');
 const ivm = require('..');
+const { isolateChildren, residentKb } = require('../test/support/processes');
 
 const batches = Number(option('--batches') ?? 7);
 
@@ -30,22 +30,6 @@ function measure(count, batch) {
     walls.push(((performance.now() - start) * 1000) / count);
   }
   return median(walls);
-}
-
-// Resident memory of a process, in KB (Linux).
-function rssKb(pid) {
-  return Number(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m)[1]);
-}
-
-function childPids() {
-  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }
 
 const CASES = {
@@ -105,13 +89,13 @@ async function main() {
   rows.splice(1, 0, ['new Isolate, a spare child ready', '-', `${(await warmStart()).toFixed(1)} us`]);
   // Idle memory: what 10 idle isolates with a context each add, per isolate.
   const IDLE = 10;
-  const before = rssKb(process.pid);
+  const before = residentKb(process.pid);
   const kept = Array.from({ length: IDLE }, () => new ivm.Isolate().createContextSync());
-  const inProcessIdle = (rssKb(process.pid) - before) / IDLE;
-  const pidsBefore = childPids();
+  const inProcessIdle = (residentKb(process.pid) - before) / IDLE;
+  const pidsBefore = isolateChildren();
   const keptOut = Array.from({ length: IDLE }, () => new ivm.Isolate({ outOfProcess: true }).createContextSync());
-  const children = childPids().filter((pid) => !pidsBefore.includes(pid));
-  const outOfProcessIdle = children.reduce((sum, pid) => sum + rssKb(pid), 0) / children.length;
+  const children = isolateChildren().filter((pid) => !pidsBefore.includes(pid));
+  const outOfProcessIdle = children.reduce((sum, pid) => sum + residentKb(pid), 0) / children.length;
   rows.push(['resident memory per idle isolate with a context', `${Math.round(inProcessIdle)} KB`, `${Math.round(outOfProcessIdle)} KB`]);
 
   const header = ['operation', 'in process', 'out of process'];

@@ -11,25 +11,13 @@ const { promisify } = require('node:util');
 
 const ivm = require('..');
 const runtime = require('./support/runtime');
+const { isolateChildren: children, cpuTicks, ended } = require('./support/processes');
 
 const run = promisify(execFile);
 const onNode = runtime.skipUnless(runtime.name === 'node', 'out-of-process isolates need Node.js');
 const linuxOnNode = runtime.skipUnless(runtime.name === 'node' && process.platform === 'linux', 'out-of-process isolates need Node.js; reads /proc');
 const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
 
-
-// The pids of this process's children running lib/remote/child.js.
-function children() {
-  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return parent === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join('remote', 'child.js'));
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
 
 // A new out-of-process isolate and the pid of its child: a new child, or else the spare started
 // ahead, which is the newest (lib/remote/parent.js starts one after each isolate).
@@ -44,33 +32,11 @@ function start(options = {}) {
 // endless loop (an ignored call, so the child still serves calls) and uses the most CPU time.
 async function busyChild(context) {
   context.evalIgnored('for (;;) {}');
-  const cpu = (pid) => {
-    try {
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return 0;
-    }
-  };
   const pids = children();
-  const before = pids.map(cpu);
+  const before = pids.map(cpuTicks);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const grown = pids.map((pid, i) => cpu(pid) - before[i]);
+  const grown = pids.map((pid, i) => cpuTicks(pid) - before[i]);
   return pids[grown.indexOf(Math.max(...grown))];
-}
-
-// Resolves once the process `pid` is gone (or a zombie, its memory returned).
-async function ended(pid) {
-  for (;;) {
-    try {
-      if (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').match(/\) (\S)/)[1] === 'Z') {
-        return;
-      }
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 test('a new isolate starts in a child started ahead, which V8 has warmed up', linuxOnNode, async () => {
@@ -105,7 +71,7 @@ test('dispose() ends the child, even while its code runs', linuxOnNode, async ()
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const pid = await busyChild(isolate.createContextSync());
   isolate.dispose();
-  await ended(pid);
+  assert.equal(await ended(pid), true);
 });
 
 test('the child holds only what it needs: an empty environment and no inherited descriptors but its channel', linuxOnNode, async () => {
@@ -165,7 +131,7 @@ test('the death of the child fails pending calls, tells onCatastrophicError and 
   assert.deepEqual(told, ["Catastrophic error: the isolate's process ended"]);
   assert.equal(isolate.isDisposed, true);
   assert.throws(() => context.evalSync('1'), { name: 'Error', message: 'Isolated is disposed' });
-  await ended(pid);
+  assert.equal(await ended(pid), true);
 });
 
 test('an out-of-memory death is reported as the memory limit, and onCatastrophicError is told so', onNode, async () => {

@@ -4,6 +4,7 @@
 // in V8's serialization format) holding one of:
 //   [CALL, id, target, name, args]  run `name` on the receiver's object `target`
 //   [RETURN, id, ok, value]         the outcome of a call, or the settling of a promise
+// (a CALL of `forget` on target 0 tells the receiver which of its objects are no longer used)
 // Every call is synchronous: it writes its CALL and then reads the socket itself, with blocking
 // reads (binding.channelRead), until its RETURN comes; calls the other side makes meanwhile are
 // served in between, so calls nest both ways as they do in one process. A method that gives a
@@ -18,6 +19,8 @@ const { TAG } = require('./codec');
 
 const CALL = 0;
 const RETURN = 1;
+// The call by which a side tells the other it let go of objects of the other (target 0).
+const FORGET = 'forget';
 
 class Channel {
   // `serve(target, name, args)` runs a call of the other side (giving a value, or a promise);
@@ -45,6 +48,8 @@ class Channel {
     this.answers = new Map(); // call id -> [ok, value], for calls waiting (nested waits)
     this.gone = null; // why the channel closed, once it has
     this.drainQueued = false;
+    this.released = []; // ids of the other side's objects no longer used here, to tell it
+    codec.onRelease = (id) => this.release(id);
     if (!holdLoop) {
       socket.unref();
     }
@@ -81,6 +86,26 @@ class Channel {
         this.drain();
       });
     }
+  }
+
+  // Tells the other side, in one call once this turn of the event loop ends, that it may let go
+  // of its object `id` (see Codec#track).
+  release(id) {
+    if (this.released.push(id) === 1) {
+      setImmediate(() => {
+        const ids = this.released.splice(0);
+        if (this.gone === null) {
+          this.call(0, FORGET, [ids]);
+        }
+      });
+    }
+  }
+
+  // A function of this side that calls the other side's function `id`, with its name and length.
+  forwarder(id, name, length) {
+    const channel = this;
+    const forward = function (...args) { return channel.call(id, 'call', args); };
+    return Object.defineProperties(forward, { name: { value: name }, length: { value: length } });
   }
 
   // The promise the other side settles under `id`.
@@ -221,6 +246,13 @@ class Channel {
   }
 
   run([, id, target, name, args]) {
+    if (target === 0 && name === FORGET) {
+      for (const forgotten of args[0]) {
+        this.codec.forget(forgotten);
+      }
+      this.answer(id, true, undefined);
+      return;
+    }
     let result;
     try {
       result = this.serve(target, name, this.codec.decode(args));

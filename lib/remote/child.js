@@ -40,45 +40,15 @@ function describe(value) {
   return undefined;
 }
 
-// This side's objects for the parent's, by id: the newest, weakly (the same object stands for the
-// same one while it lives), and how many of those the guest may still hold. When the guest let go
-// of all of them, the parent is told to let go of its object.
-const standIns = new Map();
-const holders = new Map();
-const forgotten = [];
-const released = new FinalizationRegistry((id) => {
-  const left = holders.get(id) - 1;
-  if (left > 0) {
-    holders.set(id, left);
-    return;
-  }
-  holders.delete(id);
-  standIns.delete(id);
-  if (forgotten.push(id) === 1) {
-    setImmediate(() => {
-      if (channel.gone === null) {
-        channel.call(0, 'forget', [forgotten.splice(0)]);
-      }
-    });
-  }
-});
-
-// `held` is what the guest holds through `standIn`: the object whose collection means it let go.
-function track(standIn, held, id) {
-  holders.set(id, (holders.get(id) ?? 0) + 1);
-  released.register(held, id);
-  standIns.set(id, new WeakRef(standIn));
-  return codec.standFor(standIn, id);
-}
-
 // This side's object for one of the parent's: a Reference to a value of the parent is a
-// Reference to a proxy whose traps ask the parent; a Callback calls the parent's function.
+// Reference to a proxy whose traps ask the parent; a Callback calls the parent's function. What
+// the guest holds is the proxy or the function: the parent lets go once they are collected.
 function stand(tag) {
   if (tag[TAG] === 'promise') {
     return channel.promise(tag.id);
   }
   const { id } = tag;
-  const known = standIns.get(id)?.deref();
+  const known = codec.standIn(id);
   if (known !== undefined) {
     return known;
   }
@@ -91,15 +61,14 @@ function stand(tag) {
       set: (_, key, value) => ask('set', [key, value]),
       deleteProperty: (_, key) => ask('delete', [key]),
     });
-    return track(new ivm.Reference(proxy), proxy, id);
+    return codec.track(new ivm.Reference(proxy), proxy, id);
   }
   if (tag.kind === 'Callback') {
     const call = (...args) => ask('call', args);
-    return track(new ivm.Callback(call, { async: tag.mode === 'ASYNC', ignored: tag.mode === 'IGNORED' }), call, id);
+    return codec.track(new ivm.Callback(call, { async: tag.mode === 'ASYNC', ignored: tag.mode === 'IGNORED' }), call, id);
   }
-  const forward = function (...args) { return ask('call', args); };
-  Object.defineProperties(forward, { name: { value: tag.name }, length: { value: tag.length } });
-  return track(forward, forward, id);
+  const forward = channel.forwarder(id, tag.name, tag.length);
+  return codec.track(forward, forward, id);
 }
 
 let isolate;
@@ -120,12 +89,6 @@ function serve(target, name, args) {
   if (target === 0 && name === 'collect' && typeof globalThis.gc === 'function') {
     // For the tests (the child has gc() only when the host runs with ISOLATED_VM_TEST_BINDINGS=1).
     globalThis.gc();
-    return undefined;
-  }
-  if (target === 0 && name === 'forget') {
-    for (const id of args[0]) {
-      codec.forget(id);
-    }
     return undefined;
   }
   const object = target === 0 ? isolate : codec.object(target);

@@ -10,21 +10,30 @@
 //   { [TAG]: 'copy', value }           an ExternalCopy: the receiver makes its own
 //   { [TAG]: 'copyInto', value, transferIn }  what `copyInto()` gave: the receiver makes its own
 //   { [TAG]: 'promise', id }           a promise, settled later by a RETURN for `id`
-// Objects held for the other side stay held while the isolate lives: its end releases them all.
+// An object held for the other side is let go of once the other side's stand-ins for it were
+// collected (`track`, and the channel's `forget`), or when the isolate ends.
 
 const TAG = '\u0000isolated-vm';
 
 class Codec {
   // `describe(value)`: the tag fields of an object of this side that the other side may use (or
-  // a whole tag, for one that crosses by value), or undefined for plain data. `stand(tag)`: this side's object for an object of the other.
+  // a whole tag, for one that crosses by value), or undefined for plain data. `stand(tag)`: this
+  // side's object for an object of the other.
   constructor(ivm, describe, stand) {
     this.ivm = ivm;
     this.describe = describe;
     this.stand = stand;
     this.held = new Map(); // id -> object of this side
     this.ids = new WeakMap(); // object of this side -> id
-    this.standIns = new WeakMap(); // object standing for one of the other side -> its id there
     this.nextId = 1;
+    // Stand-ins for the other side's objects (see `track`).
+    this.standIns = new WeakMap(); // stand-in -> the id of its object there
+    this.newest = new Map(); // id there -> the newest stand-in for it, weakly
+    this.holders = new Map(); // id there -> how many tracked objects still stand for it
+    this.live = 0; // tracked objects not yet collected
+    this.collection = new FinalizationRegistry((id) => this.collected(id));
+    this.onRelease = () => {}; // told the ids of the other side's objects no longer used here
+    this.onCollected = () => {}; // told after each tracked object is collected
   }
 
   hold(object) {
@@ -51,10 +60,37 @@ class Codec {
     return object;
   }
 
-  // Marks `standIn` as this side's object for the other side's object `id`.
-  standFor(standIn, id) {
-    this.standIns.set(standIn, id);
+  // The stand-in made last for the other side's object `id`, if it still lives (the same object
+  // stands for the same one while it lives).
+  standIn(id) {
+    return this.newest.get(id)?.deref();
+  }
+
+  // Makes `standIn` this side's object for the other side's object `id` (0: the isolate itself,
+  // counted only). `held` is what users hold through it: once it is collected, and no other
+  // stand-in for `id` lives, `onRelease(id)` is told.
+  track(standIn, held, id) {
+    this.live++;
+    this.collection.register(held, id);
+    if (id !== 0) {
+      this.holders.set(id, (this.holders.get(id) ?? 0) + 1);
+      this.newest.set(id, new WeakRef(standIn));
+      this.standIns.set(standIn, id);
+    }
     return standIn;
+  }
+
+  collected(id) {
+    this.live--;
+    const left = (this.holders.get(id) ?? 1) - 1;
+    if (id !== 0 && left > 0) {
+      this.holders.set(id, left);
+    } else if (id !== 0) {
+      this.holders.delete(id);
+      this.newest.delete(id);
+      this.onRelease(id);
+    }
+    this.onCollected();
   }
 
   encode(value, seen = new Map()) {

@@ -128,11 +128,6 @@ function prototypes(ivm) {
 
 let madePrototypes;
 
-// The objects standing for a child's are collected like any other: the child then lets go of
-// what they stood for, and once the isolate and all of them are gone (and no call is pending),
-// the child ends, as an in-process isolate nobody references is destroyed.
-const collected = new FinalizationRegistry(({ state, id }) => state.collected(id));
-
 // A child process for an isolate: its channel's socket and descriptor, and `output`, what it
 // last wrote to stderr (V8's last words when it gives up), read as it comes and at once
 // (`readNow`) when the child is found dead during a synchronous call. Like an in-process
@@ -198,22 +193,12 @@ function createIsolate(ivm, binding, hostOptions, options) {
   setImmediate(() => {
     spare ??= startChild(binding);
   });
-  const state = { gone: null, disposing: false, dispose: undefined, collected: undefined };
+  const state = { gone: null, disposing: false, dispose: undefined };
 
-  // By id, the objects standing for the child's (held weakly: see `collected`).
-  const standIns = new Map();
-  let live = 0;
-  const forgotten = [];
-  const track = (standIn, id) => {
-    live++;
-    collected.register(standIn, { state, id });
-    if (id !== 0) {
-      standIns.set(id, new WeakRef(standIn));
-      codec.standFor(standIn, id);
-    }
-  };
+  // Once the isolate and every object standing for one of the child's were collected (and no
+  // call is pending), the child ends, as an in-process isolate nobody references is destroyed.
   const endIfUnused = () => {
-    if (state.gone !== null || live > 0) {
+    if (state.gone !== null || codec.live > 0) {
       return;
     }
     if (channel.promises.size > 0) {
@@ -224,44 +209,27 @@ function createIsolate(ivm, binding, hostOptions, options) {
     channel.close('disposed');
     child.kill('SIGKILL');
   };
-  state.collected = (id) => {
-    live--;
-    // A stand-in made again for the same object since is still using it.
-    if (id !== 0 && standIns.get(id)?.deref() === undefined) {
-      standIns.delete(id);
-      if (forgotten.push(id) === 1) {
-        setImmediate(() => {
-          const ids = forgotten.splice(0);
-          if (state.gone === null) {
-            channel.call(0, 'forget', [ids]);
-          }
-        });
-      }
-    }
-    endIfUnused();
-  };
   const stand = (tag) => {
     if (tag.kind === undefined) {
       return channel.promise(tag.id);
     }
-    let standIn = standIns.get(tag.id)?.deref();
-    if (standIn === undefined && tag.kind === 'function') {
-      // A function of the guest, as a function of this process (with its name and length).
-      const { id } = tag;
-      standIn = function (...args) { return channel.call(id, 'call', args); };
-      Object.defineProperties(standIn, { name: { value: tag.name }, length: { value: tag.length } });
-      track(standIn, id);
-    } else if (standIn === undefined) {
-      standIn = Object.create(madePrototypes[tag.kind] ?? madePrototypes.Dereference);
-      owners.set(standIn, { channel, id: tag.id, type: tag.type, state });
-      for (const key of ['cachedData', 'cachedDataRejected']) {
-        if (key in tag) {
-          standIn[key] = codec.decode(tag[key]);
-        }
-      }
-      track(standIn, tag.id);
+    const known = codec.standIn(tag.id);
+    if (known !== undefined) {
+      return known;
     }
-    return standIn;
+    if (tag.kind === 'function') {
+      // A function of the guest, as a function of this process.
+      const forward = channel.forwarder(tag.id, tag.name, tag.length);
+      return codec.track(forward, forward, tag.id);
+    }
+    const standIn = Object.create(madePrototypes[tag.kind] ?? madePrototypes.Dereference);
+    owners.set(standIn, { channel, id: tag.id, type: tag.type, state });
+    for (const key of ['cachedData', 'cachedDataRejected']) {
+      if (key in tag) {
+        standIn[key] = codec.decode(tag[key]);
+      }
+    }
+    return codec.track(standIn, standIn, tag.id);
   };
   const describe = (value) => {
     if (value instanceof ivm.Reference) {
@@ -286,14 +254,8 @@ function createIsolate(ivm, binding, hostOptions, options) {
   };
   const codec = new Codec(ivm, describe, stand);
 
-  // The child's calls on this process's objects; `forget`: it no longer uses those objects.
+  // The child's calls on this process's objects.
   const serve = (target, name, args) => {
-    if (target === 0 && name === 'forget') {
-      for (const id of args[0]) {
-        codec.forget(id);
-      }
-      return undefined;
-    }
     const object = codec.object(target);
     if (object instanceof ivm.Reference) {
       const value = object.deref();
@@ -335,6 +297,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
     return new Error('Isolate was disposed during execution due to a catastrophic error in its process');
   };
   const channel = new Channel(binding, fd, socket, codec, serve, onGone, { holdLoop: false, lingerMicros: 0 });
+  codec.onCollected = endIfUnused;
 
   state.dispose = () => {
     if (state.gone !== null) {
@@ -351,7 +314,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
 
   const isolate = Object.create(madePrototypes.Isolate);
   owners.set(isolate, { channel, id: 0, state });
-  track(isolate, 0);
+  codec.track(isolate, isolate, 0);
   try {
     channel.call(0, 'create', [isolateOptions]);
   } catch (error) {

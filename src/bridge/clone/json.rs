@@ -52,10 +52,7 @@ fn value(reader: &mut Reader, out: &mut Vec<u8>) -> Result<Option<()>> {
             }
             continue;
           }
-          if !*first {
-            out.push(b',');
-          }
-          *first = false;
+          separate(out, first);
           if key(reader, out)?.is_none() {
             return Ok(None);
           }
@@ -76,10 +73,7 @@ fn value(reader: &mut Reader, out: &mut Vec<u8>) -> Result<Option<()>> {
             continue;
           }
           *left -= 1;
-          if !*first {
-            out.push(b',');
-          }
-          *first = false;
+          separate(out, first);
           break;
         }
         Some((Open::KeyedArray { next, length }, first)) => {
@@ -105,10 +99,7 @@ fn value(reader: &mut Reader, out: &mut Vec<u8>) -> Result<Option<()>> {
             return Ok(None);
           }
           *next += 1;
-          if !*first {
-            out.push(b',');
-          }
-          *first = false;
+          separate(out, first);
           break;
         }
       }
@@ -247,4 +238,12 @@ fn two_byte_string(out: &mut Vec<u8>, bytes: &[u8]) {
     }
   }
   out.push(b'"');
+}
+
+/// Writes the comma before an item of an object or array but its first.
+fn separate(out: &mut Vec<u8>, first: &mut bool) {
+  if !*first {
+    out.push(b',');
+  }
+  *first = false;
 }
