@@ -158,6 +158,26 @@ test('calls nest both ways: the guest calls the host, which calls the guest agai
   isolate.dispose();
 });
 
+test('calls nest 48 deep through the channel, then fail with the RangeError of a stack overflow, however much stack the host used; the isolate goes on', onNode, () => {
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const context = isolate.createContextSync();
+  let deepest = 0;
+  context.global.setSync('bounce', (n) => {
+    deepest = Math.max(deepest, n);
+    return context.evalSync(`h(${n + 1})`);
+  });
+  context.evalSync('function h(n) { return bounce(n); }');
+  // The host's own frames before the call (`pad`) do not change where the nesting stops.
+  const pad = (frames, call) => (frames === 0 ? call() : pad(frames - 1, call) + 0);
+  for (const frames of [0, 1000, 3000]) {
+    deepest = 0;
+    assert.throws(() => pad(frames, () => context.evalSync('h(0)')), { name: 'RangeError', message: 'Maximum call stack size exceeded' });
+    assert.equal(deepest, 47, `after ${frames} frames`);
+  }
+  assert.equal(context.evalSync('6 * 7'), 42);
+  isolate.dispose();
+});
+
 test('References, Callbacks, ExternalCopies and promises cross both ways', onNode, async () => {
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const context = isolate.createContextSync();

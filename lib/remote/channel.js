@@ -21,6 +21,12 @@ const CALL = 0;
 const RETURN = 1;
 // The call by which a side tells the other it let go of objects of the other (target 0).
 const FORGET = 'forget';
+// How deep calls may nest through the channel (a host function calling the guest calling a host
+// function...): deeper, a call fails at once, before anything is sent, with the RangeError a
+// stack overflow gives in one process. Each level holds both runtimes' frames on both sides'
+// stacks, and an overflow inside this file's own code can lose a message and leave both sides
+// waiting for ever (still possible where each level's own frames are large: see README).
+const MAX_DEPTH = 48;
 
 class Channel {
   // `serve(target, name, args)` runs a call of the other side (giving a value, or a promise);
@@ -64,6 +70,9 @@ class Channel {
   call(target, name, args) {
     if (this.gone !== null) {
       throw this.onGone(this.gone, false);
+    }
+    if (this.answers.size >= MAX_DEPTH) {
+      throw new RangeError('Maximum call stack size exceeded');
     }
     const id = this.nextId++;
     this.answers.set(id, undefined);
