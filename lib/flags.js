@@ -56,17 +56,37 @@ function denoV8Flags() {
     .flatMap((arg) => arg.slice('--v8-flags='.length).split(',').filter(Boolean));
 }
 
+// The flags this process asks for: its runtime's (`node`, of which only the safe ones apply)
+// and ISOLATED_VM_V8_FLAGS's (`explicit`).
+function requested() {
+  return {
+    node: [...split(process.env.NODE_OPTIONS ?? ''), ...process.execArgv, ...denoV8Flags()],
+    explicit: split(process.env.ISOLATED_VM_V8_FLAGS ?? ''),
+  };
+}
+
+// What the child process of an out-of-process isolate applies instead of its own: the flags its
+// parent asked for, and the warnings they gave, which the parent emits (see `inherit`).
+let inherited;
+
 function apply(binding) {
-  const node = [...split(process.env.NODE_OPTIONS ?? ''), ...process.execArgv, ...denoV8Flags()];
-  const explicit = split(process.env.ISOLATED_VM_V8_FLAGS ?? '');
-  for (const warning of binding.setV8Flags(node, explicit)) {
+  const warnings = binding.setV8Flags(...Object.values(inherited?.flags ?? requested()));
+  if (inherited !== undefined) {
+    inherited.warnings = warnings;
+    return;
+  }
+  emit(warnings);
+}
+
+function emit(warnings) {
+  for (const warning of warnings) {
     process.emitWarning(warning, { code: 'ISOLATED_VM_V8_FLAGS' });
   }
 }
 
 // Applies the flags just before the binding's first use of V8 in this environment: the
 // functions that make an isolate or a snapshot apply them, then step aside.
-module.exports = function applyBeforeFirstIsolate(binding) {
+function applyBeforeFirstIsolate(binding) {
   const starters = ['isolateNew', 'isolateCreateSnapshot'];
   const originals = starters.map((name) => binding[name]);
   const restore = () => starters.forEach((name, i) => { binding[name] = originals[i]; });
@@ -77,4 +97,14 @@ module.exports = function applyBeforeFirstIsolate(binding) {
       return originals[i].apply(this, args);
     };
   });
-};
+}
+
+// For the child of an out-of-process isolate (lib/remote/child.js), before its first isolate:
+// its V8 takes `flags`, what its parent's `requested()` gave, instead of the child's own (which
+// are for the child's runtime). Gives what the warnings will be read from, once applied.
+function inherit(flags) {
+  inherited = { flags, warnings: [] };
+  return inherited;
+}
+
+module.exports = { applyBeforeFirstIsolate, requested, inherit, emit };

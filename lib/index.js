@@ -4,7 +4,7 @@
 const binding = require('./binding');
 const createIsolatedVm = require('./facade');
 const createHost = require('./host');
-const applyV8FlagsBeforeFirstIsolate = require('./flags');
+const { applyBeforeFirstIsolate: applyV8FlagsBeforeFirstIsolate } = require('./flags');
 
 const prototypes = new Set();
 // Out-of-process isolates are made here, over the in-process API (lib/remote/).

@@ -25,21 +25,21 @@ test('without flags isolates have no gc() and no warning is given', () => {
   assert.deepEqual(plain.warnings, []);
 });
 
-test('node --expose-gc gives isolates a gc() that collects their garbage', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
+test('node --expose-gc gives isolates a gc() that collects their garbage', () => {
   const report = run(['--expose-gc']);
   assert.equal(report.gc, 'function');
   assert.ok(report.freed > 1024 * 1024, `gc() freed ${report.freed} bytes`);
   assert.deepEqual(report.warnings, []);
 });
 
-test('ISOLATED_VM_V8_FLAGS sets flags for isolates only', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
+test('ISOLATED_VM_V8_FLAGS sets flags for isolates only', () => {
   const report = run([], { ISOLATED_VM_V8_FLAGS: '--expose_gc' });
   assert.equal(report.gc, 'function');
   assert.equal(report.nodeGc, 'undefined');
   assert.deepEqual(report.warnings, []);
 });
 
-test('--stack-size from Node\'s command line sizes the isolates\' stacks', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
+test('--stack-size from Node\'s command line sizes the isolates\' stacks', () => {
   // Without a JIT every frame of the recursion has the same size, so the depth is deterministic;
   // with one, the tier a frame runs in (and so its size) depends on the machine's timing.
   const interpreted = { ISOLATED_VM_V8_FLAGS: '--jitless' };
@@ -48,7 +48,7 @@ test('--stack-size from Node\'s command line sizes the isolates\' stacks', runti
   assert.ok(report.depth > base.depth * 1.8, `depth ${report.depth} with --stack-size=2000, ${base.depth} without`);
 });
 
-test('flags that would break the limits are refused with a warning; other Node options are ignored', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
+test('flags that would break the limits are refused with a warning; other Node options are ignored', () => {
   const report = run(['--max-old-space-size=100', '--no-deprecation', '--harmony-import-attributes'], {
     NODE_OPTIONS: '--max-semi-space-size=4',
     ISOLATED_VM_V8_FLAGS: '--allow-natives-syntax "--turboshaft-loop-unrolling" --stack-size=99999 --nonsense',
@@ -66,11 +66,19 @@ test('flags that would break the limits are refused with a warning; other Node o
   ]);
 });
 
-test('flags given after our V8 started (by a worker thread) are reported as not applied', runtime.inProcessOnly("the host's V8 flags are not given to the child"), () => {
+test('flags given after our V8 started (by a worker thread) are reported as not applied', runtime.inProcessOnly('each isolate has a V8 of its own, which takes the flags its thread asks for'), () => {
   const report = run([], {}, 'late');
   assert.equal(report.worker.gc, 'undefined');
   assert.deepEqual(report.worker.warnings, [
     notApplied('--expose-gc', 'isolated-vm\'s V8 started before it was given (V8 flags apply to the whole process and must be set before its first isolate)'),
   ]);
+  assert.deepEqual(report.warnings, []);
+});
+
+test('out of process, each isolate\'s V8 takes the flags of the thread that made it, even after the first', runtime.skipUnless(runtime.outOfProcess, 'out-of-process isolates only'), () => {
+  const report = run([], {}, 'late');
+  assert.equal(report.gc, 'undefined');
+  assert.equal(report.worker.gc, 'function');
+  assert.deepEqual(report.worker.warnings, []);
   assert.deepEqual(report.warnings, []);
 });

@@ -13,6 +13,14 @@
 // thrown, at the call, exactly as in one process. Between calls, the event loop reads the same
 // socket: both readers run on this thread and share one buffer of bytes read, so neither sees
 // the other's half of a frame.
+//
+// A stack overflow can happen anywhere in here (the guest decides how deep calls nest), so no
+// message may be lost to one: bytes read are kept by a native call with no JavaScript between
+// it and their keeping, a frame is written by one native call, a call of the other side is
+// taken from the bytes read and counted among those owed an answer with no function call in
+// between, and an answer is taken only once handled. Where an overflow left a call owed, a
+// shallower frame answers it with the error (`settle`), and a wait that cannot go on throws to
+// a shallower one, which handles what it left.
 
 const v8 = require('node:v8');
 const { TAG } = require('./codec');
@@ -27,6 +35,8 @@ const FORGET = 'forget';
 // stacks, and an overflow inside this file's own code can lose a message and leave both sides
 // waiting for ever (still possible where each level's own frames are large: see README).
 const MAX_DEPTH = 48;
+// The room kept for each read of the socket.
+const READ_SIZE = 1 << 16;
 
 class Channel {
   // `serve(target, name, args)` runs a call of the other side (giving a value, or a promise);
@@ -44,14 +54,22 @@ class Channel {
     this.onGone = onGone;
     this.holdLoop = holdLoop;
     this.lingerMicros = lingerMicros;
-    this.bytes = Buffer.allocUnsafe(1 << 16);
+    this.bytes = Buffer.allocUnsafe(READ_SIZE);
     this.start = 0; // the bytes read and not yet taken: bytes[start, end)
     this.end = 0;
-    this.scratch = Buffer.allocUnsafe(1 << 16);
+    this.frameLength = 0; // the length of the frame `next()` gave
     this.nextId = 1;
     this.nextPromiseId = -1;
     this.promises = new Map(); // promise id -> { resolve, reject }
-    this.answers = new Map(); // call id -> [ok, value], for calls waiting (nested waits)
+    // This side's calls waiting for their answers, innermost last: their ids, and the answers
+    // ([ok, value]) once come. Arrays and a count, not a Map: leaving a level is an assignment,
+    // which an overflow cannot stop.
+    this.depth = 0;
+    this.waiting = [];
+    this.answers = [];
+    // The other side's calls being served here, innermost last, until answered.
+    this.owedCount = 0;
+    this.owed = [];
     this.gone = null; // why the channel closed, once it has
     this.drainQueued = false;
     this.released = []; // ids of the other side's objects no longer used here, to tell it
@@ -71,16 +89,20 @@ class Channel {
     if (this.gone !== null) {
       throw this.onGone(this.gone, false);
     }
-    if (this.answers.size >= MAX_DEPTH) {
+    if (this.depth >= MAX_DEPTH) {
       throw new RangeError('Maximum call stack size exceeded');
     }
     const id = this.nextId++;
-    this.answers.set(id, undefined);
+    const level = this.depth++;
+    this.waiting[level] = id;
+    this.answers[level] = undefined;
     try {
       this.send([CALL, id, target, name, this.codec.encode(args)]);
-      return this.waitFor(id);
+      return this.waitFor(level);
     } finally {
-      this.answers.delete(id);
+      // An answer that comes after an overflow ended this wait is dropped (see `handle`).
+      this.depth = level;
+      this.answers[level] = undefined;
       this.drainLater();
     }
   }
@@ -110,6 +132,13 @@ class Channel {
     }
   }
 
+  // Lets go of this side's objects the other side told it no longer uses.
+  forget(ids) {
+    for (const id of ids) {
+      this.codec.forget(id);
+    }
+  }
+
   // A function of this side that calls the other side's function `id`, with its name and length.
   forwarder(id, name, length) {
     const channel = this;
@@ -130,27 +159,29 @@ class Channel {
   }
 
   write(payload) {
-    try {
-      if (payload.length < 1 << 16) {
-        const frame = Buffer.allocUnsafe(4 + payload.length);
-        frame.writeUInt32LE(payload.length, 0);
-        payload.copy(frame, 4);
-        this.binding.channelWrite(this.fd, frame);
-      } else {
-        // A large message is not copied again: its length, then itself.
-        const length = Buffer.allocUnsafe(4);
-        length.writeUInt32LE(payload.length, 0);
-        this.binding.channelWrite(this.fd, length);
-        this.binding.channelWrite(this.fd, payload);
-      }
-    } catch {
+    let written;
+    if (payload.length < 1 << 16) {
+      const frame = Buffer.allocUnsafe(4 + payload.length);
+      frame.writeUInt32LE(payload.length, 0);
+      payload.copy(frame, 4);
+      written = this.binding.channelWrite(this.fd, frame);
+    } else {
+      // A large message is not copied again: its length, then itself.
+      const length = Buffer.allocUnsafe(4);
+      length.writeUInt32LE(payload.length, 0);
+      written = this.binding.channelWrite(this.fd, length, payload);
+    }
+    if (!written) {
       this.close('closed');
     }
   }
 
-  waitFor(id) {
+  // Waits for the answer of this side's call at `level`, serving the other side's calls
+  // meanwhile.
+  waitFor(level) {
+    const owedBefore = this.owedCount;
     for (;;) {
-      const answer = this.answers.get(id);
+      const answer = this.answers[level];
       if (answer !== undefined) {
         if (answer[0]) {
           return answer[1];
@@ -159,38 +190,79 @@ class Channel {
       }
       const message = this.next();
       if (message !== undefined) {
-        this.handle(message);
+        try {
+          this.handle(message, this.frameLength);
+        } catch (error) {
+          this.recover(error, owedBefore);
+        }
         continue;
       }
       if (this.gone !== null) {
         throw this.onGone(this.gone, true);
       }
-      const count = this.binding.channelRead(this.fd, this.scratch);
+      const room = this.room();
+      const count = this.binding.channelRead(this.fd, room);
+      this.end += count;
       if (count === 0) {
         this.close('closed');
-      } else {
-        this.append(this.scratch.subarray(0, count));
       }
     }
   }
 
-  // Keeps `chunk` after the bytes not yet taken, in a buffer that grows by doubling (a large
-  // message comes in many reads).
+  // After `error` stopped the handling of a message in a frame entered with `owedBefore` calls
+  // owed: the calls it left owed are answered with it, from this shallower frame; where it left
+  // none (or they cannot be answered from here either), it is this frame's error, and the
+  // message, not taken, is handled by a shallower frame.
+  recover(error, owedBefore) {
+    if (this.owedCount === owedBefore) {
+      throw error;
+    }
+    this.settle(owedBefore, error);
+  }
+
+  // Answers the calls owed above the first `count` with `error`, innermost first (the other
+  // side waits for the innermost).
+  settle(count, error) {
+    while (this.owedCount > count) {
+      this.answer(this.owed[this.owedCount - 1], false, error);
+      this.owedCount--;
+    }
+  }
+
+  // The free end of the buffer of bytes read, at least READ_SIZE long, to read into.
+  room() {
+    if (this.bytes.length - this.end < READ_SIZE) {
+      this.reserve(READ_SIZE);
+    }
+    return this.bytes.subarray(this.end);
+  }
+
+  // Keeps `chunk` (read by the event loop) after the bytes not yet taken.
   append(chunk) {
-    const needed = this.end - this.start + chunk.length;
     if (this.end + chunk.length > this.bytes.length) {
-      const bytes = needed > this.bytes.length ? Buffer.allocUnsafe(Math.max(needed, this.bytes.length * 2)) : this.bytes;
-      this.bytes.copy(bytes, 0, this.start, this.end);
-      this.bytes = bytes;
-      this.end -= this.start;
-      this.start = 0;
+      this.reserve(chunk.length);
     }
     chunk.copy(this.bytes, this.end);
     this.end += chunk.length;
   }
 
-  // The next whole message read, if any.
+  // Makes room for `more` bytes after those not yet taken, in a buffer that grows by doubling
+  // (a large message comes in many reads).
+  reserve(more) {
+    const needed = this.end - this.start + more;
+    const bytes = needed > this.bytes.length ? Buffer.allocUnsafe(Math.max(needed, this.bytes.length * 2)) : this.bytes;
+    this.bytes.copy(bytes, 0, this.start, this.end);
+    this.bytes = bytes;
+    this.end -= this.start;
+    this.start = 0;
+  }
+
+  // The next whole message read, if any, not yet taken (`handle` takes it); its frame's length
+  // is `frameLength`.
   next() {
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+    }
     if (this.end - this.start < 4) {
       return undefined;
     }
@@ -199,10 +271,7 @@ class Channel {
       return undefined;
     }
     const message = v8.deserialize(this.bytes.subarray(this.start + 4, this.start + 4 + length));
-    this.start += 4 + length;
-    if (this.start === this.end) {
-      this.start = this.end = 0;
-    }
+    this.frameLength = 4 + length;
     return message;
   }
 
@@ -210,41 +279,59 @@ class Channel {
   // a little for the next one before going back to the loop, so that a burst of calls is served
   // at once instead of waking the loop for each.
   drain() {
+    const owedBefore = this.owedCount;
     for (;;) {
       let message;
       while ((message = this.next()) !== undefined) {
-        this.handle(message);
+        try {
+          this.handle(message, this.frameLength);
+        } catch (error) {
+          this.recover(error, owedBefore);
+        }
       }
       if (this.lingerMicros === 0 || this.gone !== null) {
         return;
       }
-      const count = this.binding.channelRead(this.fd, this.scratch, this.lingerMicros);
+      const room = this.room();
+      const count = this.binding.channelRead(this.fd, room, this.lingerMicros);
       if (count <= 0) {
         if (count === 0) {
           this.close('closed');
         }
         return;
       }
-      this.append(this.scratch.subarray(0, count));
+      this.end += count;
     }
   }
 
-  handle(message) {
+  // Handles `message`, the frame of `length` bytes at the start of those read (see the top of
+  // this file for the order of its steps).
+  handle(message, length) {
     if (message[0] === CALL) {
-      this.run(message);
+      this.start += length;
+      this.owed[this.owedCount++] = message[1];
+      this.run(message, this.owedCount);
       return;
     }
     const [, id, ok, value] = message;
-    if (this.answers.has(id)) {
+    // Mostly the innermost wait's: an outer one's where the other side, overflowing, gave up a
+    // call of this side made inside it (its answer, when it comes, is dropped).
+    let level = this.depth - 1;
+    while (level >= 0 && this.waiting[level] !== id) {
+      level--;
+    }
+    if (level >= 0) {
       // Decoded now: a promise it holds may be settled by the next message.
-      this.answers.set(id, [ok, this.codec.decode(value)]);
-      return;
+      this.answers[level] = [ok, this.codec.decode(value)];
+    } else {
+      const promise = this.promises.get(id);
+      if (promise !== undefined) {
+        // Settled before it is let go of: settling twice (where this is handled again) is harmless.
+        (ok ? promise.resolve : promise.reject)(this.codec.decode(value));
+        this.settled(id);
+      }
     }
-    const promise = this.promises.get(id);
-    if (promise !== undefined) {
-      this.settled(id);
-      (ok ? promise.resolve : promise.reject)(this.codec.decode(value));
-    }
+    this.start += length;
   }
 
   settled(id) {
@@ -254,28 +341,27 @@ class Channel {
     }
   }
 
-  run([, id, target, name, args]) {
-    if (target === 0 && name === FORGET) {
-      for (const forgotten of args[0]) {
-        this.codec.forget(forgotten);
-      }
-      this.answer(id, true, undefined);
-      return;
-    }
+  // Serves the other side's call, owed an answer at `slot` (counted from 1).
+  run([, id, target, name, args], slot) {
+    let ok = true;
     let result;
     try {
-      result = this.serve(target, name, this.codec.decode(args));
+      result = target === 0 && name === FORGET ? this.forget(args[0]) : this.serve(target, name, this.codec.decode(args));
     } catch (error) {
-      this.answer(id, false, error);
-      return;
+      ok = false;
+      result = error;
     }
-    if (result === null || (typeof result !== 'object' && typeof result !== 'function') || typeof result.then !== 'function') {
-      this.answer(id, true, result);
-      return;
+    if (this.owedCount > slot) {
+      // Calls served inside this one that an overflow left owed: the other side waits for them.
+      this.settle(slot, new RangeError('Maximum call stack size exceeded'));
     }
-    const promiseId = this.nextPromiseId--;
-    this.answer(id, true, { [TAG]: 'promise', id: promiseId });
-    result.then((value) => this.answer(promiseId, true, value), (error) => this.answer(promiseId, false, error));
+    const promised = ok && result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function';
+    const promiseId = promised ? this.nextPromiseId-- : 0;
+    this.answer(id, ok, promised ? { [TAG]: 'promise', id: promiseId } : result);
+    this.owedCount = slot - 1;
+    if (promised) {
+      result.then((value) => this.answer(promiseId, true, value), (error) => this.answer(promiseId, false, error));
+    }
   }
 
   answer(id, ok, value) {

@@ -8,6 +8,8 @@
 const net = require('node:net');
 const v8 = require('node:v8');
 const binding = require('../binding');
+// Before the first isolate: the V8 flags of the parent, not those of this runtime.
+const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
 const ivm = require('../index');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
@@ -84,7 +86,8 @@ function serve(target, name, args) {
     if (!defaults) {
       ready.dispose();
     }
-    return undefined;
+    // For the parent to give, as this process's own V8 would have.
+    return v8Flags.warnings;
   }
   if (target === 0 && name === 'collect' && typeof globalThis.gc === 'function') {
     // For the tests (the child has gc() only when the host runs with ISOLATED_VM_TEST_BINDINGS=1).

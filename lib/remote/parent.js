@@ -10,6 +10,7 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
+const { requested: requestedV8Flags, emit: emitV8FlagWarnings } = require('../flags');
 
 const CHILD = path.join(__dirname, 'child.js');
 const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
@@ -133,9 +134,16 @@ let madePrototypes;
 // (`readNow`) when the child is found dead during a synchronous call. Like an in-process
 // isolate, it keeps this process alive only while a call of its channel is pending.
 function startChild(binding) {
-  // The tests can make the child collect its garbage (see `collectChild`).
-  const flags = process.env.ISOLATED_VM_TEST_BINDINGS === '1' ? ['--expose-gc'] : [];
-  const child = spawn(process.execPath, [...flags, CHILD], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
+  // The child's runtime gets more stack than its isolate's V8 may use (3584 KB at most, see
+  // src/flags.rs): both run on the child's main thread, so that a guest recursing deep between
+  // host calls overflows in its own V8, not inside the channel's code, where a lost message
+  // would leave both processes waiting. The tests can make the child collect its garbage (see
+  // `collectChild`).
+  const runtimeFlags = ['--stack-size=5632', ...(process.env.ISOLATED_VM_TEST_BINDINGS === '1' ? ['--expose-gc'] : [])];
+  // The V8 flags this process asked for when it started its first child are the child's
+  // isolate's, as if it were in this process (where they are read once, by the first isolate).
+  v8Flags ??= JSON.stringify(requestedV8Flags());
+  const child = spawn(process.execPath, [...runtimeFlags, CHILD, v8Flags], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
   const output = {
     text: '',
     keep(text) {
@@ -161,6 +169,11 @@ function startChild(binding) {
   socket.unref();
   return { child, socket, fd: socket._handle.fd, output };
 }
+
+let v8Flags;
+// Whether the V8 flags' warnings were given: by the first child, as this process's own V8 gives
+// them when it starts.
+let flagWarningsGiven = false;
 
 // One child started ahead, so that a new isolate starts in about the time V8 takes to make one
 // rather than the runtime's start-up (see README.md).
@@ -316,7 +329,11 @@ function createIsolate(ivm, binding, hostOptions, options) {
   owners.set(isolate, { channel, id: 0, state });
   codec.track(isolate, isolate, 0);
   try {
-    channel.call(0, 'create', [isolateOptions]);
+    const flagWarnings = channel.call(0, 'create', [isolateOptions]);
+    if (!flagWarningsGiven) {
+      flagWarningsGiven = true;
+      emitV8FlagWarnings(flagWarnings);
+    }
   } catch (error) {
     state.disposing = true;
     channel.close('disposed');

@@ -127,11 +127,16 @@ fn channel_read(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_val
 /// How long a synchronous call spins for its answer before it sleeps: most answers come sooner.
 const SYNC_SPIN_MICROS: u64 = 100;
 
-/// `binding.channelWrite(fd, buffer)`: writes all of `buffer` to the channel.
+/// `binding.channelWrite(fd, buffer[, more])`: writes all of `buffer`, then all of `more`, to the
+/// channel, and gives false (having written what it could) once the other side is gone. One call
+/// writes a whole frame: JavaScript cannot stop between its parts (lib/remote/channel.js).
 fn channel_write(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   let fd = napi.get_f64(args[0])? as i32;
-  napi.with_buffer(args[1], |bytes| super::channel::write(fd, bytes))??;
-  napi.undefined()
+  let mut written = napi.with_buffer(args[1], |bytes| super::channel::write(fd, bytes))?.is_ok();
+  if written && napi.type_of(args[2])? != sys::ValueType::napi_undefined {
+    written = napi.with_buffer(args[2], |bytes| super::channel::write(fd, bytes))?.is_ok();
+  }
+  napi.boolean(written)
 }
 
 /// `binding.sandbox()`: installs the child's system-call filter (see node::sandbox); returns the
