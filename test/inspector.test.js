@@ -152,6 +152,8 @@ test('an isolate is not debuggable from within itself', runtime.inProcessOnly('a
 test('sessions are of the class Session: its prototype\'s methods and accessors take only sessions', () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const session = isolate.createInspectorSession();
+  assert.ok(Object.isFrozen(session));
+  assert.deepEqual(Object.keys(session), []);
   const prototype = Object.getPrototypeOf(session);
   assert.equal(prototype.constructor.name, 'Session');
   assert.throws(() => new prototype.constructor(), { name: 'TypeError', message: 'Illegal constructor' });

@@ -228,6 +228,10 @@ function createIsolate(ivm, binding, hostOptions, options) {
         standIn[key] = codec.decode(tag[key]);
       }
     }
+    if (tag.kind === 'Session') {
+      // Frozen, as an in-process session is.
+      Object.freeze(standIn);
+    }
     return codec.track(standIn, standIn, tag.id);
   };
   const describe = (value) => {
