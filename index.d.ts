@@ -182,8 +182,8 @@ declare namespace IsolatedVM {
 		 * the host down: when V8 gives up (out of memory, a failed check, a crash, a kill from
 		 * outside), only the child ends, pending calls fail, later ones find the isolate disposed and
 		 * `onCatastrophicError` is told. The child runs under a system-call filter (Linux on x86_64).
-		 * What cannot cross a process boundary (a `SharedArrayBuffer`, inspector sessions, objects of
-		 * other isolates) is listed in the README.
+		 * What cannot cross a process boundary (a `SharedArrayBuffer`, objects of isolates) is listed
+		 * in the README.
 		 */
 		outOfProcess?: boolean;
 	};

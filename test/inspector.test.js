@@ -1,6 +1,8 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const runtime = require('./support/runtime');
 const WebSocket = require('ws');
 const ivm = require('..');
@@ -47,7 +49,7 @@ function connect(isolate) {
   };
 }
 
-test('pausing on debugger statements, evaluating on the paused frame, stepping, resuming (async calls)', runtime.inProcessOnly('inspector sessions are not available'), async () => {
+test('pausing on debugger statements, evaluating on the paused frame, stepping, resuming (async calls)', async () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = await isolate.createContext({ inspector: true });
   const client = connect(isolate);
@@ -68,7 +70,7 @@ test('pausing on debugger statements, evaluating on the paused frame, stepping, 
   isolate.dispose();
 });
 
-test('breakpoints by URL pause sync calls too; the session is served while Node waits', runtime.inProcessOnly('inspector sessions are not available'), () => {
+test('breakpoints by URL pause sync calls too; the session is served while Node waits', () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = isolate.createContextSync({ inspector: true });
   const session = isolate.createInspectorSession();
@@ -93,7 +95,7 @@ test('breakpoints by URL pause sync calls too; the session is served while Node 
   isolate.dispose();
 });
 
-test('console messages and exceptions reach the session', runtime.inProcessOnly('inspector sessions are not available'), async () => {
+test('console messages and exceptions reach the session', async () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = await isolate.createContext({ inspector: true });
   const client = connect(isolate);
@@ -115,7 +117,7 @@ test('console messages and exceptions reach the session', runtime.inProcessOnly(
   isolate.dispose();
 });
 
-test('inspector errors use isolated-vm\'s messages', runtime.inProcessOnly('inspector sessions are not available'), async () => {
+test('inspector errors use isolated-vm\'s messages', async () => {
   const plain = new ivm.Isolate();
   assert.throws(() => plain.createInspectorSession(), { message: 'Inspector is not enabled for this isolate' });
   assert.throws(() => plain.createContextSync({ inspector: true }), { message: 'Inspector is not enabled for this isolate' });
@@ -123,20 +125,96 @@ test('inspector errors use isolated-vm\'s messages', runtime.inProcessOnly('insp
   assert.throws(() => plain.createInspectorSession(), { message: 'Isolate is diposed' });
 
   const isolate = new ivm.Isolate({ inspector: true });
-  const context = isolate.createContextSync();
-  context.global.setSync('isolate', isolate);
-  assert.equal(context.evalSync('try { isolate.createInspectorSession() } catch (e) { e.message }'), 'An isolate is not debuggable from within itself');
   const session = isolate.createInspectorSession();
   assert.throws(() => { session.onNotification = 1; }, { name: 'TypeError', message: '`onNotification` must be a function' });
   assert.throws(() => session.dispatchProtocolMessage(1), { name: 'TypeError', message: '`dispatchProtocolMessage` requires parameter 1 to be a string' });
+  assert.throws(() => session.dispatchProtocolMessage(), { name: 'TypeError', message: '`dispatchProtocolMessage` requires at least 1 parameter' });
   session.dispose();
   assert.throws(() => session.dispatchProtocolMessage('{}'), { message: 'Session is dead' });
   assert.throws(() => session.dispose(), { message: 'Session is dead' });
   assert.throws(() => session.onResponse, { message: 'Session is dead' });
+  // A session of a disposed isolate is dead too.
+  const orphan = isolate.createInspectorSession();
+  isolate.dispose();
+  for (const use of [() => orphan.dispatchProtocolMessage('{}'), () => orphan.onNotification, () => { orphan.onResponse = () => {}; }, () => orphan.dispose()]) {
+    assert.throws(use, { name: 'Error', message: 'Session is dead' });
+  }
+});
+
+test('an isolate is not debuggable from within itself', runtime.inProcessOnly('an isolate cannot be given to its own guest'), () => {
+  const isolate = new ivm.Isolate({ inspector: true });
+  const context = isolate.createContextSync();
+  context.global.setSync('isolate', isolate);
+  assert.equal(context.evalSync('try { isolate.createInspectorSession() } catch (e) { e.message }'), 'An isolate is not debuggable from within itself');
   isolate.dispose();
 });
 
-test('examples/inspector.js serves DevTools over a WebSocket: breakpoint, pause, evaluate, resume', runtime.inProcessOnly('inspector sessions are not available'), async () => {
+test('sessions are of the class Session: its prototype\'s methods and accessors take only sessions', () => {
+  const isolate = new ivm.Isolate({ inspector: true });
+  const session = isolate.createInspectorSession();
+  assert.ok(Object.isFrozen(session));
+  assert.deepEqual(Object.keys(session), []);
+  const prototype = Object.getPrototypeOf(session);
+  assert.equal(prototype.constructor.name, 'Session');
+  assert.throws(() => new prototype.constructor(), { name: 'TypeError', message: 'Illegal constructor' });
+  assert.equal(prototype.dispatchProtocolMessage.length, 1);
+  const notSession = {};
+  for (const use of [() => prototype.dispatchProtocolMessage.call(notSession, '{}'), () => prototype.dispose.call(notSession), () => Object.getOwnPropertyDescriptor(prototype, 'onResponse').get.call(notSession)]) {
+    assert.throws(use, { name: 'TypeError', message: 'Illegal invocation' });
+  }
+  session.dispose();
+  isolate.dispose();
+});
+
+test('handlers are called as functions with (callId, message) or (message); what they throw is dropped', async () => {
+  const isolate = new ivm.Isolate({ inspector: true });
+  const session = isolate.createInspectorSession();
+  assert.equal(session.onResponse, undefined);
+  const calls = [];
+  let arrived;
+  const record = (kind) => function (...args) {
+    calls.push([kind, this, ...args]);
+    arrived?.();
+    throw new Error('dropped');
+  };
+  const onResponse = record('response');
+  session.onResponse = onResponse;
+  session.onNotification = record('notification');
+  assert.equal(session.onResponse, onResponse);
+  const next = () => new Promise((resolve) => { arrived = resolve; });
+  session.dispatchProtocolMessage('{"id":7,"method":"Nope"}');
+  await next();
+  session.dispatchProtocolMessage('not JSON');
+  await next();
+  assert.deepEqual(calls, [
+    ['response', undefined, 7, '{"id":7,"error":{"code":-32601,"message":"\'Nope\' wasn\'t found"}}'],
+    ['notification', undefined, '{"error":{"code":-32700,"message":"JSON: invalid token at position 0"}}'],
+  ]);
+  session.dispose();
+  isolate.dispose();
+});
+
+test('while an async run is paused, Runtime.evaluate runs; disposing the isolate ends the run', async () => {
+  const isolate = new ivm.Isolate({ inspector: true });
+  const context = await isolate.createContext({ inspector: true });
+  const client = connect(isolate);
+  await client.send('Debugger.enable');
+  const running = context.eval('debugger; 1');
+  await client.next('Debugger.paused');
+  const evaluated = await client.send('Runtime.evaluate', { expression: '6 * 7' });
+  assert.equal(evaluated.result.result.value, 42);
+  isolate.dispose();
+  await assert.rejects(running, { name: 'Error', message: 'Isolate was disposed during execution' });
+});
+
+test('a dispatched message keeps the process alive until it is answered, even through a pause; a session alone does not', () => {
+  const [command, args] = runtime.command(path.join(__dirname, 'fixtures', 'inspector-alive.js'));
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(result.stdout.trim().split('\n'), ['paused at line 1', 'evaluated 21']);
+});
+
+test('examples/inspector.js serves DevTools over a WebSocket: breakpoint, pause, evaluate, resume', async () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = await isolate.createContext({ inspector: true });
   const server = await serveInspector(isolate, 0);

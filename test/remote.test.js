@@ -134,6 +134,54 @@ test('the death of the child fails pending calls, tells onCatastrophicError and 
   assert.equal(await ended(pid), true);
 });
 
+// --- Inspector sessions of a child that died ------------------------------------------------
+
+// The isolate of `start(options)` with a session whose onNotification resolves `paused` at the
+// first Debugger.paused, the debugger enabled.
+function startPausable() {
+  const { isolate, pid } = start({ inspector: true });
+  const session = isolate.createInspectorSession();
+  const paused = new Promise((resolve) => {
+    session.onNotification = (message) => JSON.parse(message).method === 'Debugger.paused' && resolve();
+  });
+  session.dispatchProtocolMessage(JSON.stringify({ id: 1, method: 'Debugger.enable' }));
+  return { isolate, pid, session, paused };
+}
+
+// Every use of a session of a dead child fails at once, as for a session of a disposed isolate.
+function assertDead(isolate, session) {
+  for (const use of [() => session.dispatchProtocolMessage('{}'), () => session.onResponse, () => { session.onNotification = () => {}; }, () => session.dispose()]) {
+    assert.throws(use, { name: 'Error', message: 'Session is dead' });
+  }
+  assert.throws(() => isolate.createInspectorSession(), { name: 'Error', message: 'Isolate is diposed' });
+}
+
+test('when the child dies during an async run paused in the debugger, the run fails and its sessions are dead', linuxOnNode, async () => {
+  const { isolate, pid, session, paused } = startPausable();
+  const running = isolate.createContextSync({ inspector: true }).eval('debugger; 1');
+  await paused;
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(running, { name: 'Error', message: 'Isolate was disposed during execution due to a catastrophic error in its process' });
+  assertDead(isolate, session);
+  assert.equal(await ended(pid), true);
+});
+
+test('when the child dies during a sync run paused in the debugger, the run fails at once and its sessions are dead', linuxOnNode, async () => {
+  const { isolate, pid, session } = startPausable();
+  // Told while the sync run waits for the child, which is paused; the dispatch is still to be
+  // answered when the child dies, which is no error of its own.
+  session.onNotification = (message) => {
+    if (JSON.parse(message).method === 'Debugger.paused') {
+      session.dispatchProtocolMessage(JSON.stringify({ id: 2, method: 'Runtime.evaluate', params: { expression: '1' } }));
+      process.kill(pid, 'SIGKILL');
+    }
+  };
+  const context = isolate.createContextSync({ inspector: true });
+  assert.throws(() => context.evalSync('debugger; 1'), { name: 'Error', message: 'Isolate was disposed during execution due to a catastrophic error in its process' });
+  assertDead(isolate, session);
+  assert.equal(await ended(pid), true);
+});
+
 test('an out-of-memory death is reported as the memory limit, and onCatastrophicError is told so', onNode, async () => {
   const told = [];
   const isolate = new ivm.Isolate({ memoryLimit: 32, outOfProcess: true, onCatastrophicError: (message) => told.push(message) });

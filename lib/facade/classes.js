@@ -246,7 +246,7 @@ function setSessionHandler(session, key, value) {
 const Session = defineClass('Session', undefined, {
   dispatchProtocolMessage(message) {
     checkCount('dispatchProtocolMessage', arguments, 1);
-    binding.sessionDispatch(this, checkString('dispatchProtocolMessage', 1, message));
+    binding.sessionDispatch(this, checkString('dispatchProtocolMessage', 1, message), undefined);
   },
   dispose() { binding.sessionDispose(this); },
   get onNotification() { return sessionHandler(this, 'onNotification'); },

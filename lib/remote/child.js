@@ -13,12 +13,16 @@ const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
 const ivm = require('../index');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
+const { ChildSession } = require('./inspector');
 
 const FD = 3;
 const KINDS = [[ivm.Reference, 'Reference'], [ivm.Context, 'Context'], [ivm.Script, 'Script'], [ivm.Module, 'Module']];
 
 // This side's objects the parent may use, by kind; compiled code carries its cachedData results.
 function describe(value) {
+  if (value instanceof ChildSession) {
+    return { kind: 'Session' };
+  }
   for (const [Class, kind] of KINDS) {
     if (value instanceof Class) {
       const fields = { kind };
@@ -94,9 +98,16 @@ function serve(target, name, args) {
     globalThis.gc();
     return undefined;
   }
+  if (target === 0 && name === 'createInspectorSession') {
+    return new ChildSession(binding, isolate);
+  }
   const object = target === 0 ? isolate : codec.object(target);
   if (name.startsWith('get ')) {
     return object[name.slice(4)];
+  }
+  if (name.startsWith('set ')) {
+    object[name.slice(4)] = args[0];
+    return undefined;
   }
   const result = name === 'call' ? Reflect.apply(object, undefined, args) : object[name](...args);
   if (target === 0 && name === 'dispose') {

@@ -11,6 +11,7 @@ const path = require('node:path');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
 const { requested: requestedV8Flags, emit: emitV8FlagWarnings } = require('../flags');
+const inspector = require('./inspector');
 
 const CHILD = path.join(__dirname, 'child.js');
 const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
@@ -91,8 +92,9 @@ function restack(error, site) {
 }
 
 // The prototypes of the objects standing for a child's, inheriting from the in-process classes'
-// so that `instanceof` holds.
-function prototypes(ivm) {
+// so that `instanceof` holds (`inProcess`: the in-process prototypes, for those of classes the
+// module does not export).
+function prototypes(ivm, inProcess) {
   const made = {};
   for (const [kind, surface] of Object.entries(SURFACE)) {
     const base = ivm[kind]?.prototype ?? Object.prototype;
@@ -114,12 +116,9 @@ function prototypes(ivm) {
       configurable: true,
     },
     dispose: { value() { owner(this).state.dispose(); }, configurable: true, writable: true },
-    createInspectorSession: {
-      value() { throw new Error('Inspector sessions are not available for out-of-process isolates'); },
-      configurable: true,
-      writable: true,
-    },
+    createInspectorSession: { value() { return inspector.createSession(this, call, owner); }, configurable: true, writable: true },
   });
+  made.Session = inspector.sessionPrototype([...inProcess].find((prototype) => prototype.constructor.name === 'Session'), call, owner);
   Object.defineProperty(made.Reference, 'typeof', { get() { return owner(this).type; }, configurable: true });
   for (const prototype of Object.values(made)) {
     Object.freeze(prototype);
@@ -195,7 +194,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
   if (process.versions.bun !== undefined || typeof globalThis.Deno !== 'undefined') {
     throw new Error('Out-of-process isolates need Node.js');
   }
-  madePrototypes ??= prototypes(ivm);
+  madePrototypes ??= prototypes(ivm, hostOptions.prototypes);
   const { outOfProcess, onCatastrophicError, ...isolateOptions } = options;
   if (onCatastrophicError !== undefined && typeof onCatastrophicError !== 'function') {
     throw new TypeError('`onCatastrophicError` must be a function');
@@ -241,6 +240,10 @@ function createIsolate(ivm, binding, hostOptions, options) {
       if (key in tag) {
         standIn[key] = codec.decode(tag[key]);
       }
+    }
+    if (tag.kind === 'Session') {
+      // Frozen, as an in-process session is.
+      Object.freeze(standIn);
     }
     return codec.track(standIn, standIn, tag.id);
   };

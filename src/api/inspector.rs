@@ -16,11 +16,18 @@ pub fn create_session(front: &mut dyn Front) -> Result<()> {
   ops::dispatch(front, Mode::Sync, work)
 }
 
-parameters!(dispatch_at: session, message);
-/// `sessionDispatch`
+parameters!(dispatch_at: session, message, handled);
+/// `sessionDispatch`; `handled`, if a function, is called once the isolate has handled the
+/// message (lib/remote/inspector.js: so that the host of an out-of-process isolate waits as long
+/// as a caller in one process does).
 pub fn dispatch(front: &mut dyn Front) -> Result<()> {
   let message = front.string(dispatch_at::message)?.to_string_lossy();
   let hold = front.hold();
+  let hold = if front.is_nullish(dispatch_at::handled) {
+    hold
+  } else {
+    ops::inspector::call_when_dropped(front.callback(dispatch_at::handled, CallMode::Ignored)?, hold)
+  };
   front.handle(dispatch_at::session)?.session()?.dispatch(message, hold)?;
   front.ret(Transferable::Undefined)
 }

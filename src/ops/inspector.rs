@@ -40,6 +40,24 @@ pub fn create_session(core: &Arc<IsolateCore>, deliver: Arc<CallbackData>) -> Re
   ))
 }
 
+/// Calls `callback` (a function of the caller's world, without arguments) once dropped, before
+/// `hold` goes: the message it travels with was handled (or dropped, with its isolate).
+struct CallWhenDropped {
+  callback: Arc<CallbackData>,
+  _hold: Box<dyn Send>,
+}
+
+impl Drop for CallWhenDropped {
+  fn drop(&mut self) {
+    let call = super::reference::apply(&self.callback.function, Transferable::Undefined, Vec::new(), 0, TransferOptions::NONE);
+    super::run_async(call, Box::new(|_| {}));
+  }
+}
+
+pub fn call_when_dropped(callback: Arc<CallbackData>, hold: Box<dyn Send>) -> Box<dyn Send> {
+  Box::new(CallWhenDropped { callback, _hold: hold })
+}
+
 impl SessionData {
   /// Fails once the session is disposed or its isolate is.
   pub fn check_alive(&self) -> Result<()> {
