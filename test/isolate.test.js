@@ -123,6 +123,21 @@ test('dispose() twice fails; calls after dispose fail with the original messages
   assert.throws(() => isolate.referenceCount, { message: 'Isolate is disposed' });
 });
 
+test('after dispose(), ignored calls are dropped and objects can still be released', () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const script = isolate.compileScriptSync('1');
+  const fn = context.evalSync('(function f() {})', { reference: true });
+  isolate.dispose();
+  assert.equal(context.evalIgnored('1'), undefined);
+  assert.equal(fn.applyIgnored(undefined, []), undefined);
+  assert.equal(script.release(), undefined);
+  assert.equal(fn.release(), undefined);
+  assert.throws(() => fn.release(), { name: 'Error', message: 'Reference has been released' });
+  assert.equal(context.release(), true);
+  assert.equal(context.release(), false);
+});
+
 test('work queued before dispose() that runs no code completes, as in the original', async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
