@@ -50,7 +50,7 @@ test('deep recursion ends in a RangeError inside the isolate, on any thread', as
   assert.equal(results.usableAsync, 42);
 });
 
-test('dispose() racing running and queued calls: every call settles with its result or a clear error', runtime.inProcessOnly('dispose() ends the child at once: queued calls all fail as pending'), async () => {
+test('dispose() racing running and queued calls: every call settles with its result or a clear error', async () => {
   const results = await scenario('dispose races');
   const DURING = 'Error: Isolate was disposed during execution';
   assert.equal(results.fromNode.error, DURING);

@@ -62,7 +62,8 @@ test('an out-of-process isolate runs code in a child process of its own', onNode
   assert.deepEqual(context.evalSync('({ a: [1, "two", null] })', { copy: true }), { a: [1, 'two', null] });
   isolate.dispose();
   assert.equal(isolate.isDisposed, true);
-  assert.throws(() => context.evalSync('1'), { name: 'Error', message: 'Isolate is disposed' });
+  // The wording of one process: "Isolated" (sic) for synchronous calls.
+  assert.throws(() => context.evalSync('1'), { name: 'Error', message: 'Isolated is disposed' });
   await assert.rejects(context.eval('1'), { name: 'Error', message: 'Isolate is disposed' });
   assert.throws(() => isolate.dispose(), { name: 'Error', message: 'Isolate is already disposed' });
 });
@@ -72,6 +73,48 @@ test('dispose() ends the child, even while its code runs', linuxOnNode, async ()
   const pid = await busyChild(isolate.createContextSync());
   isolate.dispose();
   assert.equal(await ended(pid), true);
+});
+
+// What the calls pending on `isolate` when it is disposed give: some run no code (they
+// complete), one runs code (stopped) and one is queued behind it (refused).
+async function disposedWithPending(isolate) {
+  const context = isolate.createContextSync();
+  const settle = (promise) => promise.then((value) => value.constructor.name, (error) => error.message);
+  const pending = [isolate.createContext(), isolate.compileScript('1'), isolate.getHeapStatistics(), context.eval('for (;;) {}'), context.eval('1')].map(settle);
+  isolate.dispose();
+  return Promise.all(pending);
+}
+
+test('dispose() with calls pending: they settle as in one process, then the child ends, and onCatastrophicError is not told', linuxOnNode, async () => {
+  const told = [];
+  const { isolate, pid } = start({ onCatastrophicError: (message) => told.push(message) });
+  const outcomes = await disposedWithPending(isolate);
+  assert.deepEqual(outcomes, await disposedWithPending(new ivm.Isolate({ outOfProcess: false })));
+  assert.deepEqual(outcomes, ['Context', 'Script', 'Object', 'Isolate was disposed during execution', 'Isolate is disposed']);
+  assert.equal(await ended(pid), true);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(told, []);
+});
+
+test('dispose() from a host function called by the guest during a synchronous call stops the call, then ends the child', linuxOnNode, async () => {
+  const { isolate, pid } = start();
+  const context = isolate.createContextSync();
+  context.global.setSync('disposeMe', () => isolate.dispose());
+  assert.throws(() => context.evalSync('disposeMe(); for (;;) {}'), { name: 'Error', message: 'Isolate was disposed during execution' });
+  assert.equal(isolate.isDisposed, true);
+  assert.equal(await ended(pid), true);
+});
+
+test('a child that does not answer after dispose() is ended all the same, and what was pending fails', linuxOnNode, async () => {
+  const told = [];
+  const { isolate, pid } = start({ onCatastrophicError: (message) => told.push(message) });
+  const pending = isolate.createContextSync().eval('for (;;) {}');
+  // Stopped, the child reads nothing: it can neither dispose its isolate nor answer.
+  process.kill(pid, 'SIGSTOP');
+  isolate.dispose();
+  await assert.rejects(pending, { name: 'Error', message: 'Isolate was disposed during execution' });
+  assert.equal(await ended(pid), true);
+  assert.deepEqual(told, []);
 });
 
 test('the child holds only what it needs: an empty environment and no inherited descriptors but its channel', linuxOnNode, async () => {

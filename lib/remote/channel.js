@@ -139,6 +139,14 @@ class Channel {
     }
   }
 
+  // Sends a call without waiting for its answer, which is dropped when it comes: for telling the
+  // other side something when it may be too busy or stuck to answer.
+  tell(target, name, args) {
+    if (this.gone === null) {
+      this.send([CALL, this.nextId++, target, name, this.codec.encode(args)]);
+    }
+  }
+
   // A function of this side that calls the other side's function `id`, with its name and length.
   forwarder(id, name, length) {
     const channel = this;

@@ -109,11 +109,8 @@ function serve(target, name, args) {
     object[name.slice(4)] = args[0];
     return undefined;
   }
-  const result = name === 'call' ? Reflect.apply(object, undefined, args) : object[name](...args);
-  if (target === 0 && name === 'dispose') {
-    setImmediate(() => process.exit(0));
-  }
-  return result;
+  // After `dispose`, the parent ends this process once the calls still pending are answered.
+  return name === 'call' ? Reflect.apply(object, undefined, args) : object[name](...args);
 }
 
 const codec = new Codec(ivm, describe, stand);

@@ -15,6 +15,12 @@ const inspector = require('./inspector');
 
 const CHILD = path.join(__dirname, 'child.js');
 const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
+// After dispose(), how long the child has to answer the calls still pending (as an in-process
+// isolate settles them) before it is ended anyway: a stuck or hostile child must not keep this
+// process alive, or its memory, for ever. Generous: only a child that would never answer waits.
+const DISPOSE_GRACE_MS = 10_000;
+// How often a disposed isolate's child is checked for calls still pending.
+const PENDING_POLL_MS = 20;
 // What onCatastrophicError is told, as for in-process isolates.
 const OUT_OF_MEMORY = 'Catastrophic out-of-memory error';
 
@@ -58,6 +64,9 @@ function owner(object) {
 function call(object, name, args) {
   const { channel, id, state } = owner(object);
   const async = ASYNC.has(name);
+  if (state.disposing) {
+    return disposedCall(object, name, async);
+  }
   // An async call's error names its caller, as in one process (which also pays for it).
   const site = async ? new Error() : undefined;
   let result;
@@ -71,6 +80,44 @@ function call(object, name, args) {
     throw error;
   }
   return async && result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
+}
+
+// A call made after dispose(), answered here as an in-process isolate answers it: an async
+// method's promise is rejected, an ignored call is dropped, release() is allowed (see
+// `releaseDisposed`), and the others fail, worded "Isolated" (sic) by the synchronous methods as
+// isolated-vm's synchronous path words it.
+function disposedCall(object, name, async) {
+  if (name === 'release') {
+    return releaseDisposed(object);
+  }
+  if (name.endsWith('Ignored')) {
+    return undefined;
+  }
+  const error = new Error(!async && name.endsWith('Sync') ? 'Isolated is disposed' : 'Isolate is disposed');
+  restack(error, new Error());
+  if (async) {
+    return Promise.reject(error);
+  }
+  throw error;
+}
+
+// The objects of disposed isolates released since.
+const releasedAfterDispose = new WeakSet();
+
+// release() of an object of a disposed isolate, as in one process: a Context says whether this
+// call released it, a Reference can be released once, a Script or a Module any number of times.
+function releaseDisposed(object) {
+  const first = !releasedAfterDispose.has(object);
+  releasedAfterDispose.add(object);
+  switch (Object.getPrototypeOf(object)) {
+    case madePrototypes.Context: return first;
+    case madePrototypes.Reference:
+      if (!first) {
+        throw restack(new Error('Reference has been released'), new Error());
+      }
+      return undefined;
+    default: return undefined;
+  }
 }
 
 const BOUNDARY = '    at (<isolated-vm boundary>)';
@@ -111,7 +158,7 @@ function prototypes(ivm, inProcess) {
     isDisposed: {
       get() {
         const { state, channel } = owner(this);
-        return state.gone !== null || channel.call(0, 'get isDisposed', []);
+        return state.disposing || state.gone !== null || channel.call(0, 'get isDisposed', []);
       },
       configurable: true,
     },
@@ -205,21 +252,42 @@ function createIsolate(ivm, binding, hostOptions, options) {
   setImmediate(() => {
     spare ??= startChild(binding);
   });
+  // `disposing`: the isolate was disposed (or is unused), so the child is being ended by this
+  // process, not lost; `gone`: why the channel closed, once it has.
   const state = { gone: null, disposing: false, dispose: undefined };
 
+  // Whether no call waits for the child: neither a synchronous one (this process may be serving
+  // a callback of the guest inside one) nor a promise.
+  const idle = () => channel.answers.size === 0 && channel.promises.size === 0;
+  const end = () => {
+    state.disposing = true;
+    channel.close('disposed');
+    child.kill('SIGKILL');
+  };
   // Once the isolate and every object standing for one of the child's were collected (and no
   // call is pending), the child ends, as an in-process isolate nobody references is destroyed.
   const endIfUnused = () => {
     if (state.gone !== null || codec.live > 0) {
       return;
     }
-    if (channel.promises.size > 0) {
+    if (!idle()) {
       setTimeout(endIfUnused, 100);
       return;
     }
-    state.disposing = true;
-    channel.close('disposed');
-    child.kill('SIGKILL');
+    end();
+  };
+  // After dispose(): the child ends once its answers settled every pending call, or at
+  // `deadline` whatever it did. The check does not keep this process alive: a pending promise
+  // does (see Channel#promise), until it settles or the deadline fails it.
+  const endWhenIdle = (deadline) => {
+    if (state.gone !== null) {
+      return;
+    }
+    if (idle() || Date.now() >= deadline) {
+      end();
+      return;
+    }
+    setTimeout(endWhenIdle, PENDING_POLL_MS, deadline).unref();
   };
   const stand = (tag) => {
     if (tag.kind === undefined) {
@@ -315,17 +383,16 @@ function createIsolate(ivm, binding, hostOptions, options) {
   const channel = new Channel(binding, fd, socket, codec, serve, onGone, { holdLoop: false, lingerMicros: 0 });
   codec.onCollected = endIfUnused;
 
+  // Disposed here at once; the child disposes its isolate, which settles the calls it has
+  // queued or running as in one process, and is told without waiting for its answer (it may be
+  // stuck, or busy with the guest's code until that is terminated).
   state.dispose = () => {
-    if (state.gone !== null) {
+    if (state.disposing || state.gone !== null) {
       throw new Error('Isolate is already disposed');
     }
     state.disposing = true;
-    try {
-      channel.call(0, 'dispose', []);
-    } catch {
-      // The child ends as it answers.
-    }
-    channel.close('disposed');
+    channel.tell(0, 'dispose', []);
+    endWhenIdle(Date.now() + DISPOSE_GRACE_MS);
   };
 
   const isolate = Object.create(madePrototypes.Isolate);
@@ -338,8 +405,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
       emitV8FlagWarnings(flagWarnings);
     }
   } catch (error) {
-    state.disposing = true;
-    channel.close('disposed');
+    end();
     throw error;
   }
   return Object.freeze(isolate);
