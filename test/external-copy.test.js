@@ -416,6 +416,10 @@ test('resizable ArrayBuffers and views over them keep their maximum length', run
   assert.equal(copied.view.buffer, copied.buffer);
   context.global.setSync('value', new ivm.ExternalCopy({ buffer }).copyInto());
   assert.equal(context.evalSync('value.buffer.resize(8), value.buffer.maxByteLength + ":" + new Uint8Array(value.buffer).join()'), '16:1,2,3,4,0,0,0,0');
+  // A view that follows its buffer's length still does in the copy; one of a fixed length stays so.
+  const views = { tracking: new Uint8Array(buffer), fixed: new Uint8Array(buffer, 0, 4), data: new DataView(buffer, 1) };
+  context.global.setSync('views', new ivm.ExternalCopy(views).copyInto());
+  assert.equal(context.evalSync('views.fixed.buffer.resize(12), [views.tracking.length, views.fixed.length, views.data.byteLength].join()'), '12,4,11');
   const fromIsolate = context.evalSync('const b = new ArrayBuffer(2, { maxByteLength: 4 }); ({ b, tracking: new Uint8Array(b) })', { copy: true });
   assert.equal(fromIsolate.b.maxByteLength, 4);
   fromIsolate.b.resize(4);
