@@ -65,6 +65,13 @@ const weakRefDeref = uncurry(WeakRef.prototype.deref);
 const registryUnregister = uncurry(FinalizationRegistry.prototype.unregister);
 const bufferResize = uncurry(ArrayBuffer.prototype.resize);
 const structuredCloneFn = globalThis.structuredClone;
+const weakMapGet = uncurry(WeakMap.prototype.get);
+const weakMapSet = uncurry(WeakMap.prototype.set);
+
+// Functions standing for functions of another process (lib/remote/codec.js), by the source of
+// the function they stand for, which names them in "could not be cloned" messages as in one
+// process.
+const sources = new WeakMap();
 
 // Tags of V8's format.
 const TAG = {
@@ -108,7 +115,7 @@ function describe(value) {
     return isArray(value) ? '[object Array]' : '#<Object>';
   }
   if (typeof value === 'function') {
-    const source = functionToString(value);
+    const source = weakMapGet(sources, value) ?? functionToString(value);
     return source.length > 128 ? `${source.slice(0, 111)}...<omitted>...${source.slice(-2)}` : source;
   }
   if (typeof value === 'symbol') {
@@ -726,4 +733,9 @@ module.exports = function createSerializer(binding, lib, facadePrototypes) {
       }
     }
   };
+};
+
+// Names `standIn` by `source` in "could not be cloned" messages (see `sources`).
+module.exports.nameBySource = (standIn, source) => {
+  weakMapSet(sources, standIn, source);
 };
