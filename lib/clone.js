@@ -63,6 +63,15 @@ const ObjectToString = Object.prototype.toString;
 const objectToString = uncurry(ObjectToString);
 const weakRefDeref = uncurry(WeakRef.prototype.deref);
 const registryUnregister = uncurry(FinalizationRegistry.prototype.unregister);
+const bufferResize = uncurry(ArrayBuffer.prototype.resize);
+const structuredCloneFn = globalThis.structuredClone;
+const weakMapGet = uncurry(WeakMap.prototype.get);
+const weakMapSet = uncurry(WeakMap.prototype.set);
+
+// Functions standing for functions of another process (lib/remote/codec.js), by the source of
+// the function they stand for, which names them in "could not be cloned" messages as in one
+// process.
+const sources = new WeakMap();
 
 // Tags of V8's format.
 const TAG = {
@@ -86,6 +95,7 @@ const VIEW_TAGS = {
   Float16Array: 0x68, Float32Array: 0x66, Float64Array: 0x46, BigInt64Array: 0x71, BigUint64Array: 0x51,
 };
 const DATA_VIEW_TAG = 0x3f;
+const VIEW_LENGTH_TRACKING = 1;
 const VIEW_BACKED_BY_RESIZABLE = 2;
 
 // What `serialize` returns (read by src/node/copy.rs):
@@ -105,7 +115,7 @@ function describe(value) {
     return isArray(value) ? '[object Array]' : '#<Object>';
   }
   if (typeof value === 'function') {
-    const source = functionToString(value);
+    const source = weakMapGet(sources, value) ?? functionToString(value);
     return source.length > 128 ? `${source.slice(0, 111)}...<omitted>...${source.slice(-2)}` : source;
   }
   if (typeof value === 'symbol') {
@@ -163,6 +173,22 @@ function isExotic(value) {
     } catch {}
   }
   return false;
+}
+
+// Whether a view over a resizable buffer, up to its end, follows the buffer's length. JavaScript
+// cannot ask, but the runtime's own structured clone keeps it: a clone of the view, its buffer
+// grown, tells (only where the buffer can still grow: at its maximum, a view reads as fixed).
+function isLengthTracking(view, buffer) {
+  const maxByteLength = bufferMaxLength(buffer);
+  if (structuredCloneFn === undefined || bufferResize === undefined || maxByteLength === bufferLength(buffer)) {
+    return false;
+  }
+  const clone = structuredCloneFn(view);
+  const typed = typedArrayName(clone) !== undefined;
+  const lengthOf = typed ? typedArrayLength : dataViewLength;
+  const before = lengthOf(clone);
+  bufferResize(typed ? typedArrayBuffer(clone) : dataViewBuffer(clone), maxByteLength);
+  return lengthOf(clone) !== before;
 }
 
 function isDetached(buffer) {
@@ -638,7 +664,8 @@ class Writer {
     this.varint(viewTag);
     this.varint(byteOffset);
     this.varint(byteLength);
-    this.varint(resizable ? VIEW_BACKED_BY_RESIZABLE : 0);
+    const tracking = resizable && byteOffset + byteLength === bufferLength(buffer) && isLengthTracking(view, buffer);
+    this.varint((resizable ? VIEW_BACKED_BY_RESIZABLE : 0) | (tracking ? VIEW_LENGTH_TRACKING : 0));
   }
 
   hostObject(object) {
@@ -706,4 +733,9 @@ module.exports = function createSerializer(binding, lib, facadePrototypes) {
       }
     }
   };
+};
+
+// Names `standIn` by `source` in "could not be cloned" messages (see `sources`).
+module.exports.nameBySource = (standIn, source) => {
+  weakMapSet(sources, standIn, source);
 };

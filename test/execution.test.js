@@ -110,7 +110,7 @@ test('a promise rejected without a handler fails the call', async () => {
   isolate.dispose();
 });
 
-test('exceptions keep their type, message and stack', runtime.inProcessOnly('an error crosses as V8 serializes it, without a custom name'), async () => {
+test('exceptions keep their type, message and stack', async () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();
   for (const type of ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError']) {
@@ -143,6 +143,32 @@ test('exceptions keep their type, message and stack', runtime.inProcessOnly('an 
   assert.throws(() => context.evalSync('throw "text"'), (e) => e === 'text');
   assert.throws(() => context.evalSync('throw null'), (e) => e === null);
   assert.throws(() => context.evalSync('throw { a: 1 }'), { name: 'Error', message: 'An object was thrown from supplied code within isolated-vm, but that object was not an instance of `Error`.' });
+  isolate.dispose();
+});
+
+test('errors thrown by host functions reach the isolate by their constructor, as the original converts them', () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  class MyError extends Error {
+    constructor(message) {
+      super(message);
+      this.name = 'MyError';
+    }
+  }
+  const selfCaused = new Error('d');
+  selfCaused.cause = selfCaused;
+  const thrown = [new MyError('a'), Object.assign(new RangeError('b'), { name: 'Renamed' }), new TypeError('c', { cause: 1 }), selfCaused];
+  thrown.forEach((error, n) => context.global.setSync(`fail${n}`, () => { throw error; }));
+  const show = '(e) => [Object.getPrototypeOf(e).constructor.name, e.name, e.message, Object.getOwnPropertyNames(e).sort().join(" "), e.stack.split("\\n")[0]].join()';
+  const seen = thrown.map((_, n) => context.evalSync(`try { fail${n}() } catch (e) { (${show})(e) }`));
+  // A class not built in is an Error keeping the name; a built-in one keeps its class, not a name
+  // of its own; a cause does not cross.
+  assert.deepEqual(seen, [
+    'Error,MyError,a,message name stack,MyError: a',
+    'RangeError,RangeError,b,message stack,Renamed: b',
+    'TypeError,TypeError,c,message stack,TypeError: c',
+    'Error,Error,d,message stack,Error: d',
+  ]);
   isolate.dispose();
 });
 

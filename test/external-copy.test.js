@@ -88,7 +88,7 @@ function checkSamples(copied) {
   }
 }
 
-test('every structured-clone type round-trips from Node through an isolate and back', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
+test('every structured-clone type round-trips from Node through an isolate and back', () => {
   const { isolate, context } = setup();
   context.global.setSync('value', new ivm.ExternalCopy(make()).copyInto());
   // Checked inside the isolate too.
@@ -98,7 +98,7 @@ test('every structured-clone type round-trips from Node through an isolate and b
   isolate.dispose();
 });
 
-test('every structured-clone type round-trips from an isolate to Node and to another isolate', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
+test('every structured-clone type round-trips from an isolate to Node and to another isolate', () => {
   const { isolate, context } = setup();
   const copy = context.evalSync(SAMPLES, { externalCopy: true });
   assert.ok(copy instanceof ivm.ExternalCopy);
@@ -274,7 +274,7 @@ test('a buffer moved out of an isolate and back moves its memory, not a copy', r
   isolate.dispose();
 });
 
-test('errors keep their type, message, stack and cause (even one that is the error itself)', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
+test('errors keep their type, message, stack and cause (even one that is the error itself)', () => {
   const { isolate, context } = setup();
   const cause = new Error('root');
   const outer = new TypeError('outer', { cause });
@@ -302,7 +302,7 @@ test('errors keep their type, message, stack and cause (even one that is the err
   isolate.dispose();
 });
 
-test('values that cannot be cloned anywhere in a value fail with V8\'s messages', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
+test('values that cannot be cloned anywhere in a value fail with V8\'s messages', () => {
   const { isolate, context } = setup();
   // Functions are named by their source, cut in the middle when long.
   const longFunction = function named() { return 'a long body that goes on and on'.repeat(2) + 'and on, past the 128 characters that V8 prints in full'; };
@@ -327,7 +327,7 @@ test('values that cannot be cloned anywhere in a value fail with V8\'s messages'
   isolate.dispose();
 });
 
-test('shared references, null prototypes, class instances and a "__proto__" key are copied as V8 copies them', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
+test('shared references, null prototypes, class instances and a "__proto__" key are copied as V8 copies them', () => {
   const { isolate, context } = setup();
   const shared = { n: 1 };
   const bare = Object.assign(Object.create(null), { k: 'v' });
@@ -364,7 +364,7 @@ test('shared references, null prototypes, class instances and a "__proto__" key 
   isolate.dispose();
 });
 
-test('repeats of many earlier objects, of views and of their buffers, keep their identity; a "callee" key or a @@toStringTag does not make an object special', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
+test('repeats of many earlier objects, of views and of their buffers, keep their identity; a "callee" key or a @@toStringTag does not make an object special', () => {
   const { isolate, context } = setup();
   const records = Array.from({ length: 300 }, (_, i) => ({ i, tags: [i] }));
   const buffer = new ArrayBuffer(8);
@@ -391,6 +391,15 @@ test('repeats of many earlier objects, of views and of their buffers, keep their
   isolate.dispose();
 });
 
+test('data beside isolated-vm objects in one value is copied as V8 copies it', () => {
+  const { isolate, context } = setup();
+  const shared = { n: 1 };
+  const args = [new ivm.Reference({}), new Map([['a', shared], ['b', shared]]), { buffer: new ArrayBuffer(1, { maxByteLength: 8 }) }, [1, , 3], new Date(5)];
+  const code = 'return [$0.typeof, $1.get("a") === $1.get("b"), $2.buffer.maxByteLength, 1 in $3, $3.length, $4.getTime()]';
+  assert.deepEqual(context.evalClosureSync(code, args, { arguments: { copy: true }, result: { copy: true } }), ['object', true, 8, false, 3, 5]);
+  isolate.dispose();
+});
+
 test('a SharedArrayBuffer nested in a copied value reaches Node as the same memory', runtime.inProcessOnly('a SharedArrayBuffer cannot be shared with another process'), () => {
   const { isolate, context } = setup();
   const shared = new SharedArrayBuffer(8);
@@ -405,7 +414,7 @@ test('a SharedArrayBuffer nested in a copied value reaches Node as the same memo
   isolate.dispose();
 });
 
-test('resizable ArrayBuffers and views over them keep their maximum length', runtime.inProcessOnly('values cross as V8 serializes them (node:v8), which keeps less than our copies'), () => {
+test('resizable ArrayBuffers and views over them keep their maximum length', () => {
   const { isolate, context } = setup();
   const buffer = new ArrayBuffer(4, { maxByteLength: 16 });
   new Uint8Array(buffer).set([1, 2, 3, 4]);
@@ -416,6 +425,10 @@ test('resizable ArrayBuffers and views over them keep their maximum length', run
   assert.equal(copied.view.buffer, copied.buffer);
   context.global.setSync('value', new ivm.ExternalCopy({ buffer }).copyInto());
   assert.equal(context.evalSync('value.buffer.resize(8), value.buffer.maxByteLength + ":" + new Uint8Array(value.buffer).join()'), '16:1,2,3,4,0,0,0,0');
+  // A view that follows its buffer's length still does in the copy; one of a fixed length stays so.
+  const views = { tracking: new Uint8Array(buffer), fixed: new Uint8Array(buffer, 0, 4), data: new DataView(buffer, 1) };
+  context.global.setSync('views', new ivm.ExternalCopy(views).copyInto());
+  assert.equal(context.evalSync('views.fixed.buffer.resize(12), [views.tracking.length, views.fixed.length, views.data.byteLength].join()'), '12,4,11');
   const fromIsolate = context.evalSync('const b = new ArrayBuffer(2, { maxByteLength: 4 }); ({ b, tracking: new Uint8Array(b) })', { copy: true });
   assert.equal(fromIsolate.b.maxByteLength, 4);
   fromIsolate.b.resize(4);

@@ -344,6 +344,40 @@ test('a SharedArrayBuffer cannot cross a process boundary: a clear error', onNod
   isolate.dispose();
 });
 
+test('copies cross as their own parts, made again exactly; bad parts give a clear error', onNode, () => {
+  const binding = require('../lib/binding');
+  const buffer = new Uint8Array([1, 2, 3, 4]).buffer;
+  const moved = new Uint8Array([5, 6]).buffer;
+  const copies = [new ivm.ExternalCopy('text'), new ivm.ExternalCopy(new Uint16Array(buffer, 2, 1)), new ivm.ExternalCopy({ m: new Map([[1, 2]]) }), new ivm.ExternalCopy({ moved }, { transferList: [moved] })];
+  for (const copy of copies) {
+    assert.deepEqual(binding.externalCopyImport(...binding.externalCopyExport(copy)).copy(), copy.copy());
+  }
+  const message = '`externalCopyImport` requires the parts `externalCopyExport` gave';
+  const bad = [[7], [1, 'x'], [1, new ArrayBuffer(4), undefined, 'Uint32Array', 2, 4], [1, new ArrayBuffer(4), undefined, 'Nope', 0, 4], [1, new ArrayBuffer(4), undefined, 'Uint8Array', 2, 4], [2, new ArrayBuffer(1), [5]]];
+  for (const parts of bad) {
+    assert.throws(() => binding.externalCopyImport(...parts), { name: 'TypeError', message });
+  }
+  assert.throws(() => binding.externalCopyExport({}), { name: 'TypeError', message: 'Illegal invocation' });
+  // Bytes that are not V8's format fail where an isolate reads them.
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const context = isolate.createContextSync();
+  const garbage = binding.externalCopyImport(2, new Uint8Array([1, 2, 3]).buffer, []);
+  assert.throws(() => context.global.setSync('x', garbage.copyInto()), { message: /^Unable to deserialize cloned data/ });
+  assert.equal(context.evalSync('1'), 1);
+  isolate.dispose();
+});
+
+test('values crossing leave no copies behind in ExternalCopy.totalExternalSize', onNode, () => {
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const context = isolate.createContextSync();
+  const before = ivm.ExternalCopy.totalExternalSize;
+  assert.equal(context.evalSync('new Map([[1, "x".repeat(1000)]])', { copy: true }).get(1).length, 1000);
+  context.global.setSync('m', new Map([[1, 'y'.repeat(1000)]]), { copy: true });
+  assert.equal(context.evalSync('m.get(1).length'), 1000);
+  assert.equal(ivm.ExternalCopy.totalExternalSize, before);
+  isolate.dispose();
+});
+
 test('the child ends once the isolate and every object standing for one of its objects are collected', linuxOnNode, async () => {
   const [command, args] = runtime.command(path.join(__dirname, 'fixtures', 'remote-dropped.js'), [], ['--expose-gc']);
   const { stdout } = await run(command, args, { timeout: 60_000 });

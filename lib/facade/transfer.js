@@ -94,10 +94,6 @@ const Callback = defineClass('Callback', function (instance, args) {
 
 // --- ExternalCopy -----------------------------------------------------------------------------
 
-// For a copy of the value that leaves the ExternalCopy as it is.
-const NO_RELEASE = false;
-const NO_TRANSFER_IN = false;
-
 function copyOptions(name, args) {
   const options = optionalObject(name, 1, args[0]);
   return { release: boolOption(options, 'release', false), transferIn: boolOption(options, 'transferIn', false) };
@@ -120,11 +116,11 @@ const ExternalCopy = defineClass('ExternalCopy', function (instance, args) {
   },
   copyInto(options) {
     const copy = copyOptions('copyInto', arguments);
-    // Out-of-process isolates (once there is one) take the value itself (lib/remote/parent.js).
-    const value = hostOptions.copiesInto === undefined ? undefined : binding.externalCopyCopy(this, NO_RELEASE, NO_TRANSFER_IN);
     const into = binding.externalCopyCopyInto(this, copy.release, copy.transferIn);
+    // Out-of-process isolates (once there is one) take the copy from `into` and this option
+    // (lib/remote/parent.js).
     if (hostOptions.copiesInto !== undefined) {
-      weakMapSet(hostOptions.copiesInto, into, [value, copy.transferIn]);
+      weakMapSet(hostOptions.copiesInto, into, copy.transferIn);
     }
     return into;
   },

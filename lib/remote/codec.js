@@ -1,19 +1,35 @@
 'use strict';
-// Values crossing the channel of an out-of-process isolate (see channel.js). Data crosses as V8's
-// serialization format; what cannot be serialized is held by the side it belongs to and crosses
+// Values crossing the channel of an out-of-process isolate (see channel.js). Data crosses as our
+// V8's own serialization format, the bytes of an ExternalCopy, which the same code rebuilds on
+// the other side (`encode`); what cannot be copied is held by the side it belongs to and crosses
 // as a tag, an object with the key TAG:
 //   { [TAG]: 'yours', id }             an object of the receiver, by its id there
 //   { [TAG]: 'object', id, kind, ... } an object of the sender (a Reference, Context, Script,
-//                                      Module, Callback or function); the receiver makes the
-//                                      object that stands for it (`stand(tag)`)
+//                                      Module, Callback or function, with its source); the
+//                                      receiver makes the object that stands for it (`stand(tag)`)
 //   { [TAG]: 'ivm' } / { [TAG]: 'lib' } the module or `ivm.lib`: the receiver's own
-//   { [TAG]: 'copy', value }           an ExternalCopy: the receiver makes its own
-//   { [TAG]: 'copyInto', value, transferIn }  what `copyInto()` gave: the receiver makes its own
+//   { [TAG]: 'copy', parts }           an ExternalCopy (binding.externalCopyExport's parts): the
+//                                      receiver makes its own of the same bytes
+//   { [TAG]: 'copyInto', parts, transferIn }  what `copyInto()` gave: the receiver makes its own
+//   { [TAG]: 'data', parts, value }    `value` with its data parts, each { [TAG]: 'leaf', index },
+//                                      in one copy (`parts`)
 //   { [TAG]: 'promise', id }           a promise, settled later by a RETURN for `id`
 // An object held for the other side is let go of once the other side's stand-ins for it were
 // collected (`track`, and the channel's `forget`), or when the isolate ends.
 
+const { isProxy, isArgumentsObject, isModuleNamespaceObject, isNativeError } = require('node:util').types;
+const binding = require('../binding');
+const { nameBySource } = require('../clone');
+
+const functionToString = Function.prototype.call.bind(Function.prototype.toString);
+
+const ERROR_TYPES = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError];
+
 const TAG = '\u0000isolated-vm';
+// How a part of a value crosses (Codec#classify).
+const AS_IS = 0;
+const DATA = 1;
+const WALK = 2;
 
 class Codec {
   // `describe(value)`: the tag fields of an object of this side that the other side may use (or
@@ -93,55 +109,144 @@ class Codec {
     this.onCollected();
   }
 
-  encode(value, seen = new Map()) {
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+  // The value as it crosses. Data crosses as our V8's own serialization format (ExternalCopy's
+  // bytes, rebuilt by the same code on the other side), except where node:v8, which writes the
+  // message, keeps it the same (primitives, and plain objects and arrays of them): that is faster
+  // for the small values most calls carry. An object holding objects of either side is walked,
+  // its parts crossing as tags or as data; all data parts of one value cross in one copy, so
+  // that what they share stays shared (see `classify`).
+  encode(value) {
+    const state = { classes: new Map(), tags: new Map(), seen: new Map(), leaves: [] };
+    if (this.classify(value, state) === AS_IS) {
       return value;
     }
+    const encoded = this.part(value, state);
+    if (state.leaves.length === 0) {
+      return encoded;
+    }
+    const copy = new this.ivm.ExternalCopy(state.leaves);
+    const parts = binding.externalCopyExport(copy);
+    // Not left to count in ExternalCopy.totalExternalSize until it is collected.
+    copy.release();
+    return { [TAG]: 'data', parts, value: encoded };
+  }
+
+  // How `value` crosses: AS_IS, DATA (a copy), or WALK (it holds objects of either side, or
+  // is one; or it is in a cycle, which a walk keeps). Side-effect free but for `describe`, which
+  // is called once per object (its tag is kept in `state.tags`).
+  classify(value, state) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+      return AS_IS;
+    }
+    const known = state.classes.get(value);
+    if (known !== undefined) {
+      return known;
+    }
+    // A proxy is data, which our copies refuse with V8's message (its traps are not run here).
+    const tag = typeof value === 'object' && isProxy(value) ? undefined : this.tag(value);
+    if (tag !== undefined) {
+      state.tags.set(value, tag);
+      state.classes.set(value, WALK);
+      return WALK;
+    }
+    if (!isPlain(value)) {
+      state.classes.set(value, DATA);
+      return DATA;
+    }
+    // While its parts are classified: a part that leads back here is in a cycle.
+    state.classes.set(value, WALK);
+    let found = AS_IS;
+    for (const key of Object.keys(value)) {
+      found = Math.max(found, this.classify(value[key], state));
+    }
+    state.classes.set(value, found);
+    return found;
+  }
+
+  // The tag an object crosses as, if it is one of either side (or the module, or a copy).
+  tag(value) {
     const theirs = this.standIns.get(value);
     if (theirs !== undefined) {
       return { [TAG]: 'yours', id: theirs };
-    }
-    if (seen.has(value)) {
-      return seen.get(value);
     }
     if (value === this.ivm || value === this.ivm.lib) {
       return { [TAG]: value === this.ivm ? 'ivm' : 'lib' };
     }
     if (value instanceof this.ivm.ExternalCopy) {
-      return { [TAG]: 'copy', value: value.copy() };
+      return { [TAG]: 'copy', parts: binding.externalCopyExport(value) };
     }
     const fields = this.describe(value);
-    if (fields !== undefined) {
-      return fields[TAG] === undefined ? { [TAG]: 'object', id: this.hold(value), ...fields } : fields;
+    if (fields === undefined) {
+      return undefined;
     }
-    if (Array.isArray(value)) {
-      const array = [];
-      seen.set(value, array);
-      for (let i = 0; i < value.length; i++) {
-        array[i] = this.encode(value[i], seen);
-      }
-      return array;
+    if (fields[TAG] !== undefined) {
+      return fields;
     }
-    const prototype = Object.getPrototypeOf(value);
-    if (prototype === Object.prototype || prototype === null) {
-      const object = {};
-      seen.set(value, object);
-      for (const key of Object.keys(value)) {
-        object[key] = this.encode(value[key], seen);
-      }
-      return object;
-    }
-    return value;
+    // A function's stand-in is named by its source where it cannot be cloned (lib/clone.js).
+    const source = fields.kind === 'function' ? functionToString(value) : undefined;
+    return { [TAG]: 'object', id: this.hold(value), ...fields, source };
   }
 
-  decode(value, seen = new Set()) {
-    if (value === null || typeof value !== 'object' || seen.has(value)) {
+  // A classified part of a value being encoded (a primitive, or an object a getter gave anew,
+  // is not classified: it crosses as it is).
+  part(value, state) {
+    const kind = state.classes.get(value);
+    if (kind === undefined || kind === AS_IS) {
+      return value;
+    }
+    if (kind === DATA) {
+      return this.leaf(value, state);
+    }
+    const tag = state.tags.get(value);
+    if (tag !== undefined) {
+      return tag;
+    }
+    if (state.seen.has(value)) {
+      return state.seen.get(value);
+    }
+    // Made without a prototype, so that a "__proto__" key stays a key.
+    const walked = Array.isArray(value) ? new Array(value.length) : Object.create(null);
+    state.seen.set(value, walked);
+    for (const key of Object.keys(value)) {
+      walked[key] = this.part(value[key], state);
+    }
+    return walked;
+  }
+
+  // A part that crosses in the value's copy, by its index there (an error with its class:
+  // see `errorClass`).
+  leaf(value, state) {
+    if (state.seen.has(value)) {
+      return state.seen.get(value);
+    }
+    const placeholder = { [TAG]: 'leaf', index: state.leaves.push(value) - 1 };
+    if (isNativeError(value)) {
+      placeholder.error = errorClass(value);
+    }
+    state.seen.set(value, placeholder);
+    return placeholder;
+  }
+
+  // The stand-in for an object of the other side.
+  standFor(tag) {
+    const standIn = this.stand(tag);
+    if (tag.source !== undefined) {
+      nameBySource(standIn, tag.source);
+    }
+    return standIn;
+  }
+
+  decode(value, state = { seen: new Set(), leaves: undefined }) {
+    if (value === null || typeof value !== 'object' || state.seen.has(value)) {
       return value;
     }
     if (Array.isArray(value)) {
-      seen.add(value);
+      state.seen.add(value);
       for (let i = 0; i < value.length; i++) {
-        value[i] = this.decode(value[i], seen);
+        // A hole stays a hole.
+        if (i in value) {
+          value[i] = this.decode(value[i], state);
+        }
       }
       return value;
     }
@@ -157,20 +262,65 @@ class Codec {
       case 'lib':
         return this.ivm.lib;
       case 'copy':
-        return new this.ivm.ExternalCopy(value.value);
+        return binding.externalCopyImport(...value.parts);
       case 'copyInto':
-        return new this.ivm.ExternalCopy(value.value).copyInto({ transferIn: value.transferIn });
+        return binding.externalCopyImport(...value.parts).copyInto({ transferIn: value.transferIn, release: true });
+      case 'data':
+        return this.decode(value.value, { seen: new Set(), leaves: binding.externalCopyImport(...value.parts).copy({ release: true }) });
+      case 'leaf':
+        return named(state.leaves[value.index], value);
       case 'object':
+        return this.standFor(value);
       case 'promise':
         return this.stand(value);
       default:
-        seen.add(value);
+        state.seen.add(value);
         for (const key of Object.keys(value)) {
-          value[key] = this.decode(value[key], seen);
+          value[key] = this.decode(value[key], state);
         }
         return value;
     }
   }
+}
+
+// Whether an object is a plain object or array, which node:v8 and our copies write alike
+// (proxies, `arguments` and module namespaces our copies refuse with V8's messages).
+function isPlain(value) {
+  if (typeof value !== 'object' || isProxy(value) || isArgumentsObject(value) || isModuleNamespaceObject(value)) {
+    return false;
+  }
+  if (Array.isArray(value)) {
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+// What makes an error thrown across a boundary the error it is (src/host/errors.rs reads its
+// constructor's name, and for a class not built in, its name), which our copies, as V8's, do not
+// keep (they take the class from the name and drop a name of its own): its constructor's name,
+// its name, and the descriptor of a name of its own.
+function errorClass(error) {
+  const own = Object.getOwnPropertyDescriptor(error, 'name');
+  return { constructor: String(error.constructor?.name), name: String(error.name), own: own !== undefined && 'value' in own ? own : undefined };
+}
+
+// A leaf with the class and name its original had (see `errorClass`): of a class not built in,
+// a class of the same name standing for it.
+function named(value, { error }) {
+  if (error !== undefined) {
+    const type = ERROR_TYPES.find((builtIn) => builtIn.name === error.constructor);
+    Object.setPrototypeOf(value, type?.prototype ?? standInClass(error.constructor, error.name));
+    if (error.own !== undefined) {
+      Object.defineProperty(value, 'name', error.own);
+    }
+  }
+  return value;
+}
+
+function standInClass(constructorName, name) {
+  const constructor = Object.defineProperty(function () {}, 'name', { value: constructorName });
+  return Object.create(Error.prototype, { constructor: { value: constructor, writable: true, configurable: true }, name: { value: name, writable: true, configurable: true } });
 }
 
 module.exports = { Codec, TAG };

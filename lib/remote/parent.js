@@ -325,11 +325,11 @@ function createIsolate(ivm, binding, hostOptions, options) {
     if (typeof value === 'function') {
       return { kind: 'function', name: value.name, length: value.length };
     }
-    const into = copiesInto.get(value);
-    if (into !== undefined) {
+    const transferIn = copiesInto.get(value);
+    if (transferIn !== undefined) {
       // Used once, as in one process.
       copiesInto.delete(value);
-      return { [TAG]: 'copyInto', value: into[0], transferIn: into[1] };
+      return { [TAG]: 'copyInto', parts: binding.externalCopyExport(value), transferIn };
     }
     if (Object.getPrototypeOf(value)?.constructor?.name === 'ExternalCopyInto') {
       throw new Error('The return value of `copyInto()` should only be used once');

@@ -107,6 +107,13 @@ pub static FUNCTIONS: &[Binding] = bindings! {
   "protocol" => protocol::protocol / protocol_at,
 };
 
+/// Binding functions of out-of-process isolates (lib/remote/), given to Node only: what the
+/// facade calls is in `FUNCTIONS`.
+pub static REMOTE_FUNCTIONS: &[Binding] = bindings! {
+  "externalCopyExport" => external_copy::export / export_at,
+  "externalCopyImport" => external_copy::import / import_at,
+};
+
 /// Binding functions for the tests only, given to Node when the environment variable
 /// `ISOLATED_VM_TEST_BINDINGS` is `1` at load time.
 pub static TEST_FUNCTIONS: &[Binding] = bindings! {

@@ -33,7 +33,7 @@ pub fn init(napi: Napi, exports: sys::napi_value) -> Result<()> {
   NodeEnv::register(napi)?;
   let for_tests = std::env::var_os("ISOLATED_VM_TEST_BINDINGS").is_some_and(|value| value == "1");
   let test_functions = if for_tests { crate::api::TEST_FUNCTIONS } else { &[] };
-  for binding in crate::api::FUNCTIONS.iter().chain(test_functions) {
+  for binding in crate::api::FUNCTIONS.iter().chain(crate::api::REMOTE_FUNCTIONS).chain(test_functions) {
     let value = napi.function(binding.name, Arc::new(binding.function))?;
     napi.set_named(exports, binding.name, value)?;
   }
