@@ -189,7 +189,7 @@ mod filter {
   }
 
   /// The first filter of a child that restarts without io_uring.
-  fn io_uring_refused() -> Vec<libc::sock_filter> {
+  fn io_uring_refusal() -> Vec<libc::sock_filter> {
     vec![op(LOAD, 0, 0, NR), op(JEQ, 0, 1, IO_URING_SETUP), ret(EPERM), ret(ALLOW)]
   }
 
@@ -208,36 +208,44 @@ mod filter {
   }
 
   /// Runs this process's program again, with its arguments and environment, under
-  /// `io_uring_refused`; returns only if it could not.
+  /// `io_uring_refusal`; returns only if it could not.
   fn restart_without_io_uring() -> Result<()> {
-    // SAFETY: io_uring_setup with no entries and no parameters sets up nothing: it only tells
-    // EINVAL or EFAULT from a filter's EPERM.
-    let refused = unsafe { libc::syscall(libc::SYS_io_uring_setup, 0, std::ptr::null_mut::<libc::c_void>()) } == -1
-      && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    if refused {
+    if refuses_io_uring() {
       // A ring opened before io_uring was refused: restarting again would not help.
       return Err(Error::generic("isolated-vm: the child holds an io_uring it cannot give up"));
     }
-    let line = std::fs::read("/proc/self/cmdline").map_err(|error| failed_with(&error))?;
-    let arguments: Vec<std::ffi::CString> = line.strip_suffix(&[0]).unwrap_or(&line).split(|byte| *byte == 0).map(|argument| std::ffi::CString::new(argument).expect("split at every NUL")).collect();
+    let arguments = command_line()?;
     let mut pointers: Vec<*const libc::c_char> = arguments.iter().map(|argument| argument.as_ptr()).collect();
     pointers.push(std::ptr::null());
-    keep_across_exec(KEPT);
-    load(io_uring_refused())?;
+    keep_stdio_and_channel();
+    load(io_uring_refusal())?;
     // SAFETY: both strings are NUL-terminated and the argument array ends with a null pointer;
     // execv keeps `environ`, and on success this process is replaced.
     unsafe { libc::execv(c"/proc/self/exe".as_ptr(), pointers.as_ptr()) };
     Err(failed())
   }
 
-  /// The descriptors a restarted child keeps: stdio and the channel (fd 3 of lib/remote/child.js).
-  /// Node marks every descriptor it inherits close-on-exec at start; its own it opens so.
-  const KEPT: std::ops::RangeInclusive<i32> = 0..=3;
+  /// Whether a filter refuses io_uring_setup here (a restarted child's does).
+  fn refuses_io_uring() -> bool {
+    // SAFETY: io_uring_setup without parameters sets up nothing: it answers EFAULT, or a
+    // filter's EPERM.
+    let status = unsafe { libc::syscall(libc::SYS_io_uring_setup, 0, std::ptr::null_mut::<libc::c_void>()) };
+    status == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+  }
 
-  fn keep_across_exec(descriptors: std::ops::RangeInclusive<i32>) {
-    for fd in descriptors {
-      // SAFETY: F_SETFD on a descriptor number; one that is not open answers EBADF, which
-      // leaves nothing to keep.
+  /// This process's arguments, its program's name first.
+  fn command_line() -> Result<Vec<std::ffi::CString>> {
+    let line = std::fs::read("/proc/self/cmdline").map_err(|error| failed_with(&error))?;
+    let arguments = line.strip_suffix(&[0]).unwrap_or(&line).split(|byte| *byte == 0);
+    Ok(arguments.map(|argument| std::ffi::CString::new(argument).expect("split at every NUL")).collect())
+  }
+
+  /// Keeps descriptors 0 to 3 (stdio and lib/remote/child.js's channel) open across the exec:
+  /// Node marks every descriptor it inherits close-on-exec at start (and opens its own so).
+  fn keep_stdio_and_channel() {
+    for fd in 0..=3 {
+      // SAFETY: F_SETFD on a descriptor number; one that is not open answers EBADF, and there
+      // is nothing to keep.
       unsafe { libc::fcntl(fd, libc::F_SETFD, 0) };
     }
   }
@@ -349,8 +357,8 @@ mod filter {
 
     #[test]
     fn the_first_filter_of_a_restart_refuses_io_uring_setup_only() {
-      assert_eq!(answer(&io_uring_refused(), AUDIT_ARCH_X86_64, libc::SYS_io_uring_setup as i32, [0; 6]), EPERM);
-      assert_eq!(answer(&io_uring_refused(), AUDIT_ARCH_X86_64, libc::SYS_openat as i32, [0; 6]), ALLOW);
+      assert_eq!(answer(&io_uring_refusal(), AUDIT_ARCH_X86_64, libc::SYS_io_uring_setup as i32, [0; 6]), EPERM);
+      assert_eq!(answer(&io_uring_refusal(), AUDIT_ARCH_X86_64, libc::SYS_openat as i32, [0; 6]), ALLOW);
     }
   }
 }
