@@ -312,14 +312,37 @@ mod filter {
     fn listed_calls_pass_and_others_answer_eperm() {
       assert_eq!(call(libc::SYS_read, [0; 6]), ALLOW);
       assert_eq!(call(libc::SYS_getrandom, [0; 6]), ALLOW);
-      for refused in [libc::SYS_open, libc::SYS_openat, libc::SYS_openat2, libc::SYS_socket, libc::SYS_connect, libc::SYS_execve, libc::SYS_fork, libc::SYS_ptrace, libc::SYS_kill, libc::SYS_tkill, libc::SYS_getcwd, libc::SYS_newfstatat, libc::SYS_io_uring_setup, libc::SYS_io_uring_enter] {
+      for refused in [
+        libc::SYS_open,
+        libc::SYS_openat,
+        libc::SYS_openat2,
+        libc::SYS_socket,
+        libc::SYS_connect,
+        libc::SYS_execve,
+        libc::SYS_fork,
+        libc::SYS_ptrace,
+        libc::SYS_kill,
+        libc::SYS_tkill,
+        libc::SYS_getcwd,
+        libc::SYS_newfstatat,
+        libc::SYS_io_uring_setup,
+        libc::SYS_io_uring_enter,
+      ] {
         assert_eq!(call(refused, [0; 6]), EPERM, "call {refused}");
       }
     }
 
     #[test]
     fn the_numbers_listed_are_the_calls_named() {
-      let known = [("read", libc::SYS_read), ("clone", libc::SYS_clone), ("prctl", libc::SYS_prctl), ("tgkill", libc::SYS_tgkill), ("epoll_pwait", libc::SYS_epoll_pwait), ("rseq", libc::SYS_rseq), ("pkey_alloc", libc::SYS_pkey_alloc)];
+      let known = [
+        ("read", libc::SYS_read),
+        ("clone", libc::SYS_clone),
+        ("prctl", libc::SYS_prctl),
+        ("tgkill", libc::SYS_tgkill),
+        ("epoll_pwait", libc::SYS_epoll_pwait),
+        ("rseq", libc::SYS_rseq),
+        ("pkey_alloc", libc::SYS_pkey_alloc),
+      ];
       for (name, number) in known {
         assert!(ALLOWED.iter().any(|(listed, listed_number, _)| *listed == name && i64::from(*listed_number) == number), "{name}");
       }
@@ -329,7 +352,8 @@ mod filter {
 
     #[test]
     fn clone_makes_threads_only_and_clone3_falls_back_to_it() {
-      let thread = (libc::CLONE_VM | libc::CLONE_FS | libc::CLONE_FILES | libc::CLONE_SIGHAND | libc::CLONE_THREAD | libc::CLONE_SYSVSEM) as u64;
+      let thread =
+        (libc::CLONE_VM | libc::CLONE_FS | libc::CLONE_FILES | libc::CLONE_SIGHAND | libc::CLONE_THREAD | libc::CLONE_SYSVSEM) as u64;
       assert_eq!(call(libc::SYS_clone, [thread, 0, 0, 0, 0, 0]), ALLOW);
       assert_eq!(call(libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]), EPERM);
       assert_eq!(call(libc::SYS_clone, [(libc::CLONE_VM | libc::CLONE_VFORK) as u64, 0, 0, 0, 0, 0]), EPERM);
@@ -370,4 +394,3 @@ pub const ALLOWED: &[(&str, u32, ())] = &[];
 pub fn install() -> crate::error::Result<()> {
   Err(crate::error::Error::generic("isolated-vm: the system-call filter of out-of-process isolates needs Linux on x86_64"))
 }
-
