@@ -91,6 +91,16 @@ test('the child holds only what it needs: an empty environment and no inherited 
   isolate.dispose();
 });
 
+test('the child holds no io_uring, whose operations no system-call filter sees (libuv of Node 22 and later sets one up at start: the child starts again without)', linuxOnNode, async () => {
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const pid = await busyChild(isolate.createContextSync());
+  const targets = fs.readdirSync(`/proc/${pid}/fd`).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+  // Kept across a restart: the channel.
+  assert.match(fs.readlinkSync(`/proc/${pid}/fd/3`), /^socket:/);
+  assert.ok(!targets.includes('anon_inode:[io_uring]'), targets.join(', '));
+  isolate.dispose();
+});
+
 // The lines test/fixtures/sandboxed.js prints: it installs the child's filter in a process of its
 // own, then tries what broken-out code would, and what the child must still do. Run once.
 let sandboxedRun;
