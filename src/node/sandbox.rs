@@ -3,8 +3,8 @@
 //! cannot open a file, make a socket, start a program or reach into another process.
 //!
 //! It is an allow-list (`ALLOWED`): the calls Node, libuv, V8 and this addon make after the
-//! filter is in, found by tracing the children (strace -f) through the test suites and
-//! bench/remote.js on Node 20, 22 and 24. Memory, threads, futexes, timers, epoll and poll,
+//! filter is in, found by tracing the children (strace -f): the suites with every isolate out of
+//! process on Node 20, test/remote.test.js on Node 22 and 24, bench/remote.js on Node 22. Memory, threads, futexes, timers, epoll and poll,
 //! reading, writing and closing the descriptors the child already has, signals to itself. Every
 //! other call answers EPERM, softly: the runtimes take a refused call as an error they handle
 //! (they already meet EPERM for the files they try to open). `clone` is let through for threads
