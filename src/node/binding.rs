@@ -140,11 +140,11 @@ fn channel_write(napi: Napi, args: &[sys::napi_value; 3]) -> Result<sys::napi_va
 }
 
 /// `binding.sandbox()`: installs the child's system-call filter (see node::sandbox); returns the
-/// names of the calls it refuses.
+/// names of the calls it lets through.
 fn sandbox(napi: Napi, _args: &[sys::napi_value; 3]) -> Result<sys::napi_value> {
   super::sandbox::install()?;
-  let array = napi.array(super::sandbox::DENIED.len())?;
-  for (index, (name, _)) in super::sandbox::DENIED.iter().enumerate() {
+  let array = napi.array(super::sandbox::ALLOWED.len())?;
+  for (index, (name, _, _)) in super::sandbox::ALLOWED.iter().enumerate() {
     napi.set_element(array, index as u32, napi.string_utf8(name)?)?;
   }
   Ok(array)
