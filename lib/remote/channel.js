@@ -35,6 +35,8 @@ const FORGET = 'forget';
 // stacks, and an overflow inside this file's own code can lose a message and leave both sides
 // waiting for ever (still possible where each level's own frames are large: see README).
 const MAX_DEPTH = 48;
+// The message of the RangeError of a stack overflow.
+const STACK_OVERFLOW = 'Maximum call stack size exceeded';
 // The room kept for each read of the socket.
 const READ_SIZE = 1 << 16;
 
@@ -90,7 +92,7 @@ class Channel {
       throw this.onGone(this.gone, false);
     }
     if (this.depth >= MAX_DEPTH) {
-      throw new RangeError('Maximum call stack size exceeded');
+      throw new RangeError(STACK_OVERFLOW);
     }
     const id = this.nextId++;
     const level = this.depth++;
@@ -105,6 +107,12 @@ class Channel {
       this.answers[level] = undefined;
       this.drainLater();
     }
+  }
+
+  // Whether no call of this side waits for the other: neither a synchronous one (this side may
+  // be serving a call of the other inside one) nor a promise.
+  idle() {
+    return this.depth === 0 && this.promises.size === 0;
   }
 
   // Messages read with an answer, after it: no event will come for them, so they are handled
@@ -361,7 +369,7 @@ class Channel {
     }
     if (this.owedCount > slot) {
       // Calls served inside this one that an overflow left owed: the other side waits for them.
-      this.settle(slot, new RangeError('Maximum call stack size exceeded'));
+      this.settle(slot, new RangeError(STACK_OVERFLOW));
     }
     const promised = ok && result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function';
     const promiseId = promised ? this.nextPromiseId-- : 0;
@@ -380,6 +388,10 @@ class Channel {
     try {
       payload = v8.serialize([RETURN, id, ok, ok && value?.[TAG] === 'promise' ? value : this.codec.encode(value)]);
     } catch (error) {
+      if (error instanceof RangeError && error.message === STACK_OVERFLOW) {
+        // Not the value's fault: a shallower frame answers (see `settle`).
+        throw error;
+      }
       const failure = new Error(`isolated-vm: a value could not cross to an out-of-process isolate (${error.message})`);
       payload = v8.serialize([RETURN, id, false, failure]);
     }

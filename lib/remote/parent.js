@@ -256,9 +256,6 @@ function createIsolate(ivm, binding, hostOptions, options) {
   // process, not lost; `gone`: why the channel closed, once it has.
   const state = { gone: null, disposing: false, dispose: undefined };
 
-  // Whether no call waits for the child: neither a synchronous one (this process may be serving
-  // a callback of the guest inside one) nor a promise.
-  const idle = () => channel.answers.size === 0 && channel.promises.size === 0;
   const end = () => {
     state.disposing = true;
     channel.close('disposed');
@@ -270,7 +267,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
     if (state.gone !== null || codec.live > 0) {
       return;
     }
-    if (!idle()) {
+    if (!channel.idle()) {
       setTimeout(endIfUnused, 100);
       return;
     }
@@ -283,7 +280,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
     if (state.gone !== null) {
       return;
     }
-    if (idle() || Date.now() >= deadline) {
+    if (channel.idle() || Date.now() >= deadline) {
       end();
       return;
     }
