@@ -26,11 +26,31 @@ pub fn init(fatal_error: FatalFunction) {
     v8::V8::set_flags_from_string("--no-turboshaft-loop-unrolling");
     // SAFETY: V8's own hook for fatal errors, set before anything can fail.
     unsafe { SetFatalFunction(fatal_error) };
+    // V8 seeds its random numbers (Math.random, hash seeds) from /dev/urandom, and from the
+    // clock where it cannot open it: as in the child of an out-of-process isolate, whose
+    // system-call filter refuses every open (src/node/sandbox.rs). getrandom needs no file.
+    v8::V8::set_entropy_source(fill_random);
     let platform = v8::new_unprotected_default_platform(0, false).make_shared();
     v8::V8::initialize_platform(platform.clone());
     v8::V8::initialize();
     platform
   });
+}
+
+/// Fills `bytes` from the kernel's random source; false where it cannot.
+fn fill_random(bytes: &mut [u8]) -> bool {
+  let mut filled = 0;
+  while filled < bytes.len() {
+    let rest = &mut bytes[filled..];
+    // SAFETY: `rest` is valid for writes of its length.
+    let count = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+    if count > 0 {
+      filled += count as usize;
+    } else if count < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+      return false;
+    }
+  }
+  true
 }
 
 /// Whether V8 has started (`init`).
@@ -54,4 +74,18 @@ unsafe extern "C" {
   /// does not abort if it never returns. Not bound by the v8 crate; part of its V8 library.
   #[link_name = "_ZN2v84base16SetFatalFunctionEPFvPKciS2_E"]
   fn SetFatalFunction(function: FatalFunction);
+}
+
+#[cfg(test)]
+mod tests {
+  #[test]
+  fn fill_random_fills_every_byte_differently_each_time() {
+    let (mut a, mut b) = ([0u8; 4096], [0u8; 4096]);
+    assert!(super::fill_random(&mut a) && super::fill_random(&mut b));
+    assert_ne!(a, b);
+    // 4096 random bytes: each of the 256 values shows up, none 4 times as often as it should.
+    let mut counts = [0u32; 256];
+    a.iter().for_each(|&byte| counts[byte as usize] += 1);
+    assert!(counts.iter().all(|&count| count > 0 && count < 64), "{counts:?}");
+  }
 }

@@ -349,6 +349,14 @@ test('wherever a stack overflows between nested calls, on either side, the call 
   isolate.dispose();
 });
 
+test('the guest\'s dates are in the host\'s time zone, which the child cannot read for itself', onNode, async () => {
+  const probe = `const ivm = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const zone = (outOfProcess) => new ivm.Isolate({ outOfProcess }).createContextSync().evalSync('new Date(0).getTimezoneOffset() + " " + Intl.DateTimeFormat().resolvedOptions().timeZone');
+    console.log(JSON.stringify([zone(false), zone(true)]));`;
+  const { stdout } = await run(process.execPath, ['-e', probe], { env: { ...process.env, TZ: 'America/New_York' }, timeout: 60_000 });
+  assert.deepEqual(JSON.parse(stdout), ['300 America/New_York', '300 America/New_York']);
+});
+
 test('References, Callbacks, ExternalCopies and promises cross both ways', onNode, async () => {
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const context = isolate.createContextSync();

@@ -10,6 +10,8 @@ const v8 = require('node:v8');
 const binding = require('../binding');
 // Before the first isolate: the V8 flags of the parent, not those of this runtime.
 const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
+// The parent's time zone, for the guest's dates (read from TZ by V8's ICU when first needed).
+process.env.TZ = process.argv[3];
 const ivm = require('../index');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
