@@ -345,6 +345,10 @@ test('the guest\'s dates are in the host\'s time zone, which the child cannot re
     console.log(JSON.stringify([zone(false), zone(true)]));`;
   const { stdout } = await run(process.execPath, ['-e', probe], { env: { ...process.env, TZ: 'America/New_York' }, timeout: 60_000 });
   assert.deepEqual(JSON.parse(stdout), ['300 America/New_York', '300 America/New_York']);
+  // Without TZ, the zone /etc/localtime names.
+  const { TZ, ...noZone } = process.env;
+  const [here, there] = JSON.parse((await run(process.execPath, ['-e', probe], { env: noZone, timeout: 60_000 })).stdout);
+  assert.equal(there, here);
 });
 
 test('References, Callbacks, ExternalCopies and promises cross both ways', onNode, async () => {

@@ -5,13 +5,18 @@
 // be opened from here on), then makes the isolate the parent asks for and runs the parent's
 // calls on it and on the objects it gives out, with the in-process API.
 
+const fs = require('node:fs');
 const net = require('node:net');
 const v8 = require('node:v8');
 const binding = require('../binding');
 // Before the first isolate: the V8 flags of the parent, not those of this runtime.
 const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
-// The parent's time zone, for the guest's dates (read from TZ by V8's ICU when first needed).
-process.env.TZ = process.argv[3];
+// The time zone of the guest's dates, which V8's ICU reads when first needed, after the filter
+// refuses reading /etc/localtime: the parent's TZ, else the zone /etc/localtime names.
+const zone = process.argv[3] || localZone();
+if (zone !== '') {
+  process.env.TZ = zone;
+}
 const ivm = require('../index');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
@@ -77,6 +82,17 @@ function stand(tag) {
   }
   const forward = channel.forwarder(id, tag.name, tag.length);
   return codec.track(forward, forward, id);
+}
+
+// The zone the link /etc/localtime names, as ICU reads it ('' where it is not such a link).
+function localZone() {
+  try {
+    const target = fs.readlinkSync('/etc/localtime');
+    const at = target.indexOf('zoneinfo/');
+    return at === -1 ? '' : target.slice(at + 'zoneinfo/'.length);
+  } catch {
+    return '';
+  }
 }
 
 let isolate;

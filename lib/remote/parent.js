@@ -189,9 +189,8 @@ function startChild(binding) {
   // The V8 flags this process asked for when it started its first child are the child's
   // isolate's, as if it were in this process (where they are read once, by the first isolate).
   v8Flags ??= JSON.stringify(requestedV8Flags());
-  // And its time zone, which the child, with no environment and no file to read, cannot find.
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const child = spawn(process.execPath, [...runtimeFlags, CHILD, v8Flags, timeZone], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
+  // And TZ, which the child's environment, empty, does not have.
+  const child = spawn(process.execPath, [...runtimeFlags, CHILD, v8Flags, process.env.TZ ?? ''], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
   const output = {
     text: '',
     keep(text) {
