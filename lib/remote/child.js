@@ -12,11 +12,10 @@ const binding = require('../binding');
 // Before the first isolate: the V8 flags of the parent, not those of this runtime.
 const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
 // The time zone of the guest's dates, which V8's ICU reads when first needed, after the filter
-// refuses reading /etc/localtime: the parent's TZ, else the zone /etc/localtime names.
+// refuses reading /etc/localtime: the parent's TZ, else the zone /etc/localtime names (set in
+// TZ once the filter is in: where this process starts again without io_uring, it keeps its
+// environment, empty).
 const zone = process.argv[3] || localZone();
-if (zone !== '') {
-  process.env.TZ = zone;
-}
 const ivm = require('../index');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
@@ -136,6 +135,9 @@ const socket = new net.Socket({ fd: FD, readable: true, writable: false });
 // The parent gone, there is nothing left to do.
 const channel = new Channel(binding, FD, socket, codec, serve, () => process.exit(0), { holdLoop: true, lingerMicros: 200 });
 binding.sandbox();
+if (zone !== '') {
+  process.env.TZ = zone;
+}
 // An isolate with the default options, made while the child waits as a spare: most isolates are
 // asked for with those, and then start at once.
 const ready = new ivm.Isolate();
