@@ -265,18 +265,13 @@ function createIsolate(ivm, binding, hostOptions, options) {
   // Once the isolate and every object standing for one of the child's were collected (and no
   // call is pending), the child ends, as an in-process isolate nobody references is destroyed.
   const endIfUnused = () => {
-    if (state.gone !== null || codec.live > 0) {
-      return;
+    if (state.gone === null && codec.live === 0) {
+      endWhenIdle(Infinity);
     }
-    if (!channel.idle()) {
-      setTimeout(endIfUnused, 100);
-      return;
-    }
-    end();
   };
-  // After dispose(): the child ends once its answers settled every pending call, or at
-  // `deadline` whatever it did. The check does not keep this process alive: a pending promise
-  // does (see Channel#promise), until it settles or the deadline fails it.
+  // The child ends once no call waits for it (after dispose(): once its answers settled every
+  // pending call), or at `deadline` whatever it did. The check does not keep this process alive:
+  // a pending promise does (see Channel#promise), until it settles or the deadline fails it.
   const endWhenIdle = (deadline) => {
     if (state.gone !== null) {
       return;
