@@ -409,6 +409,54 @@ test('copies cross as their own parts, made again exactly; bad parts give a clea
   isolate.dispose();
 });
 
+test('messages are written as JSON where JSON gives back exactly what V8\'s format would, else in V8\'s format', onNode, () => {
+  const v8 = require('node:v8');
+  const messages = require('../lib/remote/messages');
+  const crossed = (message) => {
+    const payload = Buffer.from(messages.serialize(message));
+    const framed = Buffer.concat([Buffer.from('xy'), payload, Buffer.from('z')]);
+    return { json: payload[0] !== 0xff, value: messages.deserialize(framed, 2, 2 + payload.length) };
+  };
+  const shared = { n: 1 };
+  const holey = [1, , 3]; // eslint-disable-line no-sparse-arrays
+  const keyed = Object.assign([1, 2], { extra: true });
+  const bare = Object.assign(Object.create(null), { a: 1 });
+  const asJson = [
+    [1, 7, true, { a: [1, 'two', null], b: { c: -1.5e300 } }],
+    [0, 3, 2, 'eval', ['1 + 1', { timeout: 10, filename: 'a.js' }]],
+    [1, 1, true, 'lone \ud800 and \u{1f600}, "quoted"\n'],
+    [1, 1, true, JSON.parse('{"__proto__": 1, "2": 0, "1": 0}')],
+    [1, 1, true, bare],
+    [1, 1, true, 'x'.repeat(30_000)],
+    [1, 1, true, undefined],
+  ];
+  const inV8Format = [
+    [1, 1, true, -0],
+    [1, 1, true, NaN],
+    [1, 1, true, Infinity],
+    [1, 1, true, 2n],
+    [1, 1, [undefined]],
+    [1, 1, true, holey],
+    [1, 1, true, keyed],
+    [1, 1, true, new Date(0)],
+    [1, 1, true, new Uint8Array([1, 2])],
+    [1, 1, true, [shared, shared]],
+    [1, 1, true, { a: { b: { c: { d: 1 } } } }],
+    [1, 1, true, Array.from({ length: 40 }, (_, i) => ({ i }))],
+  ];
+  for (const [message, json] of [...asJson.map((each) => [each, true]), ...inV8Format.map((each) => [each, false])]) {
+    const { json: wasJson, value } = crossed(message);
+    assert.equal(wasJson, json, `${v8.serialize(message).toString('hex')} as JSON`);
+    // Compared as node:v8 gives it back (a missing last element is undefined to a reader too).
+    assert.deepStrictEqual(value.length < message.length ? [...value, undefined] : value, v8.deserialize(v8.serialize(message)));
+  }
+  const { value: [, , , [first, second]] } = crossed([1, 1, true, [shared, shared]]);
+  assert.equal(first, second);
+  assert.equal(Object.getPrototypeOf(crossed([1, 1, true, bare]).value[3]), Object.prototype);
+  assert.deepStrictEqual(Object.keys(crossed(asJson[3]).value[3]), ['1', '2', '__proto__']);
+  assert.equal(crossed(asJson[2]).value[3], asJson[2][3]);
+});
+
 test('values crossing leave no copies behind in ExternalCopy.totalExternalSize', onNode, () => {
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const context = isolate.createContextSync();

@@ -1,7 +1,7 @@
 'use strict';
 // One end of the channel between a Node process and the child process of an out-of-process
 // isolate; both ends run this same code. A message is a frame (a 4-byte length, then the value
-// in V8's serialization format) holding one of:
+// as JSON or in V8's serialization format: see messages.js) holding one of:
 //   [CALL, id, target, name, args]  run `name` on the receiver's object `target`
 //   [RETURN, id, ok, value]         the outcome of a call, or the settling of a promise
 // (a CALL of `forget` on target 0 tells the receiver which of its objects are no longer used)
@@ -22,8 +22,8 @@
 // shallower frame answers it with the error (`settle`), and a wait that cannot go on throws to
 // a shallower one, which handles what it left.
 
-const v8 = require('node:v8');
 const { TAG } = require('./codec');
+const messages = require('./messages');
 
 const CALL = 0;
 const RETURN = 1;
@@ -37,8 +37,9 @@ const FORGET = 'forget';
 const MAX_DEPTH = 48;
 // The message of the RangeError of a stack overflow.
 const STACK_OVERFLOW = 'Maximum call stack size exceeded';
-// The room kept for each read of the socket.
+// The room kept for each read of the socket, and the size of the buffer frames are written in.
 const READ_SIZE = 1 << 16;
+const FRAME_SIZE = 1 << 16;
 
 class Channel {
   // `serve(target, name, args)` runs a call of the other side (giving a value, or a promise);
@@ -57,6 +58,7 @@ class Channel {
     this.holdLoop = holdLoop;
     this.lingerMicros = lingerMicros;
     this.bytes = Buffer.allocUnsafe(READ_SIZE);
+    this.frame = Buffer.allocUnsafe(FRAME_SIZE); // reused: a frame is written before the next
     this.start = 0; // the bytes read and not yet taken: bytes[start, end)
     this.end = 0;
     this.frameLength = 0; // the length of the frame `next()` gave
@@ -171,16 +173,24 @@ class Channel {
   }
 
   send(message) {
-    this.write(v8.serialize(message));
+    this.write(messages.serialize(message));
   }
 
+  // Writes the frame of `payload` (see messages.js).
   write(payload) {
+    const { frame } = this;
     let written;
-    if (payload.length < 1 << 16) {
-      const frame = Buffer.allocUnsafe(4 + payload.length);
+    // A JSON text of n UTF-16 units is at most 3n bytes of UTF-8.
+    if (typeof payload === 'string' && 4 + 3 * payload.length <= frame.length) {
+      const length = frame.write(payload, 4);
+      frame.writeUInt32LE(length, 0);
+      written = this.binding.channelWrite(this.fd, frame.subarray(0, 4 + length));
+    } else if (typeof payload === 'string') {
+      return this.write(Buffer.from(payload));
+    } else if (4 + payload.length <= frame.length) {
       frame.writeUInt32LE(payload.length, 0);
       payload.copy(frame, 4);
-      written = this.binding.channelWrite(this.fd, frame);
+      written = this.binding.channelWrite(this.fd, frame.subarray(0, 4 + payload.length));
     } else {
       // A large message is not copied again: its length, then itself.
       const length = Buffer.allocUnsafe(4);
@@ -286,7 +296,7 @@ class Channel {
     if (this.end - this.start < 4 + length) {
       return undefined;
     }
-    const message = v8.deserialize(this.bytes.subarray(this.start + 4, this.start + 4 + length));
+    const message = messages.deserialize(this.bytes, this.start + 4, this.start + 4 + length);
     this.frameLength = 4 + length;
     return message;
   }
@@ -386,14 +396,14 @@ class Channel {
     }
     let payload;
     try {
-      payload = v8.serialize([RETURN, id, ok, ok && value?.[TAG] === 'promise' ? value : this.codec.encode(value)]);
+      payload = messages.serialize([RETURN, id, ok, ok && value?.[TAG] === 'promise' ? value : this.codec.encode(value)]);
     } catch (error) {
       if (error instanceof RangeError && error.message === STACK_OVERFLOW) {
         // Not the value's fault: a shallower frame answers (see `settle`).
         throw error;
       }
       const failure = new Error(`isolated-vm: a value could not cross to an out-of-process isolate (${error.message})`);
-      payload = v8.serialize([RETURN, id, false, failure]);
+      payload = messages.serialize([RETURN, id, false, failure]);
     }
     this.write(payload);
   }

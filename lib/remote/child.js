@@ -7,7 +7,6 @@
 
 const fs = require('node:fs');
 const net = require('node:net');
-const v8 = require('node:v8');
 const binding = require('../binding');
 // Before the first isolate: the V8 flags of the parent, not those of this runtime.
 const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
@@ -18,6 +17,7 @@ const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
 const zone = process.argv[3] || localZone();
 const ivm = require('../index');
 const { Channel } = require('./channel');
+const messages = require('./messages');
 const { Codec, TAG } = require('./codec');
 const { ChildSession } = require('./inspector');
 
@@ -143,5 +143,6 @@ if (zone !== '') {
 const ready = new ivm.Isolate();
 // And the code that reads, serves and answers calls, run once ahead for the same reason.
 for (let i = 0; i < 3; i++) {
-  codec.decode(v8.deserialize(v8.serialize(codec.encode([0, i, 0, 'create', [{ memoryLimit: 128 }]]))));
+  const payload = Buffer.from(messages.serialize(codec.encode([0, i, 0, 'create', [{ memoryLimit: 128 }]])));
+  codec.decode(messages.deserialize(payload, 0, payload.length));
 }
