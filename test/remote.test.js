@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFile } = require('node:child_process');
+const { execFile, spawnSync } = require('node:child_process');
 const { promisify } = require('node:util');
 
 const ivm = require('..');
@@ -17,6 +17,8 @@ const run = promisify(execFile);
 const onNode = runtime.skipUnless(runtime.name === 'node', 'out-of-process isolates need Node.js');
 const linuxOnNode = runtime.skipUnless(runtime.name === 'node' && process.platform === 'linux', 'out-of-process isolates need Node.js; reads /proc');
 const filtered = runtime.skipUnless(runtime.name === 'node' && process.platform === 'linux' && process.arch === 'x64', 'the filter is for the child, Node.js on Linux on x86_64 (Bun makes sockets another way)');
+// Whether this user can make a user and mount namespace of its own (and has a zone file to use).
+const canUnshare = process.platform === 'linux' && fs.existsSync('/usr/share/zoneinfo/Asia/Tokyo') && spawnSync('unshare', ['-rm', 'true']).status === 0;
 const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
 
 
@@ -354,6 +356,16 @@ test('the guest\'s dates are in the host\'s time zone, which the child cannot re
   const { TZ, ...noZone } = process.env;
   const [here, there] = JSON.parse((await run(process.execPath, ['-e', probe], { env: noZone, timeout: 60_000 })).stdout);
   assert.equal(there, here);
+  // And where /etc/localtime is a copy of a zone's file, not a link (here in a mount namespace
+  // of this user's own, where /etc is a new, empty file system).
+  if (canUnshare) {
+    const zoneFile = '/usr/share/zoneinfo/Asia/Tokyo';
+    const script = `mount -t tmpfs none /etc && cp ${zoneFile} /etc/localtime && exec "$0" -e "$1"`;
+    const { stdout: copied } = await run('unshare', ['-rm', 'sh', '-c', script, process.execPath, probe], { env: noZone, timeout: 60_000 });
+    assert.deepEqual(JSON.parse(copied), ['-540 Asia/Tokyo', '-540 Asia/Tokyo']);
+  } else {
+    test.diagnostic('not tried with /etc/localtime a file: this machine cannot make a mount namespace (unshare -rm)');
+  }
 });
 
 test('References, Callbacks, ExternalCopies and promises cross both ways', onNode, async () => {

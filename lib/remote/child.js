@@ -5,16 +5,14 @@
 // be opened from here on), then makes the isolate the parent asks for and runs the parent's
 // calls on it and on the objects it gives out, with the in-process API.
 
-const fs = require('node:fs');
 const net = require('node:net');
 const binding = require('../binding');
 // Before the first isolate: the V8 flags of the parent, not those of this runtime.
 const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
 // The time zone of the guest's dates, which V8's ICU reads when first needed, after the filter
-// refuses reading /etc/localtime: the parent's TZ, else the zone /etc/localtime names (set in
-// TZ once the filter is in: where this process starts again without io_uring, it keeps its
-// environment, empty).
-const zone = process.argv[3] || localZone();
+// refuses reading /etc/localtime: the parent's (set in TZ once the filter is in: where this
+// process starts again without io_uring, it keeps its environment, empty).
+const zone = process.argv[3];
 const ivm = require('../index');
 const { Channel } = require('./channel');
 const messages = require('./messages');
@@ -81,17 +79,6 @@ function stand(tag) {
   }
   const forward = channel.forwarder(id, tag.name, tag.length);
   return codec.track(forward, forward, id);
-}
-
-// The zone the link /etc/localtime names, as ICU reads it ('' where it is not such a link).
-function localZone() {
-  try {
-    const target = fs.readlinkSync('/etc/localtime');
-    const at = target.indexOf('zoneinfo/');
-    return at === -1 ? '' : target.slice(at + 'zoneinfo/'.length);
-  } catch {
-    return '';
-  }
 }
 
 let isolate;

@@ -189,8 +189,9 @@ function startChild(binding) {
   // The V8 flags this process asked for when it started its first child are the child's
   // isolate's, as if it were in this process (where they are read once, by the first isolate).
   v8Flags ??= JSON.stringify(requestedV8Flags());
-  // And TZ, which the child's environment, empty, does not have.
-  const child = spawn(process.execPath, [...runtimeFlags, CHILD, v8Flags, process.env.TZ ?? ''], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
+  // And the time zone, which the child's environment, empty, does not have and its filter does
+  // not let it read.
+  const child = spawn(process.execPath, [...runtimeFlags, CHILD, v8Flags, timeZone()], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
   const output = {
     text: '',
     keep(text) {
@@ -218,6 +219,17 @@ function startChild(binding) {
 }
 
 let v8Flags;
+
+// The time zone of this process: its TZ, else the zone ICU found for /etc/localtime (a link that
+// names one, or a file that it matched with one of the zone files), '' where it found none.
+function timeZone() {
+  if (process.env.TZ !== undefined) {
+    return process.env.TZ;
+  }
+  const zone = globalThis.Intl?.DateTimeFormat().resolvedOptions().timeZone;
+  return zone === undefined || zone === 'Etc/Unknown' ? '' : zone;
+}
+
 // Whether the V8 flags' warnings were given: by the first child, as this process's own V8 gives
 // them when it starts.
 let flagWarningsGiven = false;
