@@ -125,6 +125,21 @@ test('a child that does not answer after dispose() is ended all the same, and wh
   assert.deepEqual(told, []);
 });
 
+test('a child that does not answer after dispose() from inside a synchronous call is ended all the same, and the call fails', linuxOnNode, async () => {
+  const told = [];
+  const { isolate, pid } = start({ onCatastrophicError: (message) => told.push(message) });
+  const context = isolate.createContextSync();
+  context.global.setSync('stopAndDispose', () => {
+    process.kill(pid, 'SIGSTOP');
+    isolate.dispose();
+  });
+  // Waits for the child's answer as long as dispose() gives it (10 s), not for ever.
+  assert.throws(() => context.evalSync('stopAndDispose(); 1'), { name: 'Error', message: 'Isolate was disposed during execution' });
+  assert.equal(isolate.isDisposed, true);
+  assert.equal(await ended(pid), true);
+  assert.deepEqual(told, []);
+});
+
 test('the child holds only what it needs: an empty environment and no inherited descriptors but its channel', linuxOnNode, async () => {
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const pid = await busyChild(isolate.createContextSync());

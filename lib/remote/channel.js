@@ -75,6 +75,7 @@ class Channel {
     this.owedCount = 0;
     this.owed = [];
     this.gone = null; // why the channel closed, once it has
+    this.ending = null; // { deadline, end }, see `endAt`
     this.drainQueued = false;
     this.released = []; // ids of the other side's objects no longer used here, to tell it
     codec.onRelease = (id) => this.release(id);
@@ -227,12 +228,24 @@ class Channel {
         throw this.onGone(this.gone, true);
       }
       const room = this.room();
-      const count = this.binding.channelRead(this.fd, room);
+      const { ending } = this;
+      const count = ending === null ? this.binding.channelRead(this.fd, room) : this.binding.channelRead(this.fd, room, undefined, Math.max(0, ending.deadline - Date.now()));
+      if (count === -1) {
+        ending.end(); // which closes the channel: the next turn throws
+        continue;
+      }
       this.end += count;
       if (count === 0) {
         this.close('closed');
       }
     }
+  }
+
+  // From now on, a wait for an answer that lasts past `deadline` (a time of Date.now()) calls
+  // `end`, which closes the channel: after dispose(), a child that does not answer cannot keep
+  // a synchronous call waiting for ever, as the event loop's checks cannot run meanwhile.
+  endAt(deadline, end) {
+    this.ending = { deadline, end };
   }
 
   // After `error` stopped the handling of a message in a frame entered with `owedBefore` calls

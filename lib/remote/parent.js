@@ -397,7 +397,9 @@ function createIsolate(ivm, binding, hostOptions, options) {
     }
     state.disposing = true;
     channel.tell(0, 'dispose', []);
-    endWhenIdle(Date.now() + DISPOSE_GRACE_MS);
+    const deadline = Date.now() + DISPOSE_GRACE_MS;
+    channel.endAt(deadline, end);
+    endWhenIdle(deadline);
   };
 
   const isolate = Object.create(madePrototypes.Isolate);

@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
-/// Reads what `fd` has into `bytes`: the count, 0 once the other side is gone. While nothing is
-/// there, it first polls the socket without sleeping for `spin` (an answer that comes within it
-/// arrives in microseconds instead of the tens that waking a sleeping thread takes), then, if
-/// `block`, sleeps until bytes come; without `block` it gives `None` after the spin.
-pub fn read(fd: i32, bytes: &mut [u8], spin: Duration, block: bool) -> Result<Option<usize>> {
+/// Reads what `fd` has into `bytes`: the count, 0 once the other side is gone, `None` if nothing
+/// came within `spin` and `wait`. While nothing is there, it first polls the socket without
+/// sleeping for `spin` (an answer that comes within it arrives in microseconds instead of the
+/// tens that waking a sleeping thread takes), then sleeps until bytes come, for `wait` at most
+/// (`Duration::MAX`: for as long as it takes).
+pub fn read(fd: i32, bytes: &mut [u8], spin: Duration, wait: Duration) -> Result<Option<usize>> {
   let started = Instant::now();
+  let until = spin.saturating_add(wait);
   loop {
     // SAFETY: `bytes` is valid for writes of its length for the whole call.
     let count = unsafe { libc::recv(fd, bytes.as_mut_ptr().cast(), bytes.len(), libc::MSG_DONTWAIT) };
@@ -22,9 +24,16 @@ pub fn read(fd: i32, bytes: &mut [u8], spin: Duration, block: bool) -> Result<Op
     }
     match std::io::Error::last_os_error().raw_os_error() {
       Some(libc::EINTR) => continue,
-      Some(libc::EAGAIN) if started.elapsed() < spin => std::hint::spin_loop(),
-      Some(libc::EAGAIN) if block => wait(fd, libc::POLLIN)?,
-      Some(libc::EAGAIN) => return Ok(None),
+      Some(libc::EAGAIN) => {
+        let waited = started.elapsed();
+        if waited < spin {
+          std::hint::spin_loop();
+        } else if waited >= until {
+          return Ok(None);
+        } else {
+          self::wait(fd, libc::POLLIN, until - waited)?;
+        }
+      }
       // A child killed with bytes unread resets the connection: the same as closed.
       Some(libc::ECONNRESET) => return Ok(Some(0)),
       _ => return Err(failed("read from")),
@@ -44,17 +53,21 @@ pub fn write(fd: i32, mut bytes: &[u8]) -> Result<()> {
     }
     match std::io::Error::last_os_error().raw_os_error() {
       Some(libc::EINTR) => continue,
-      Some(libc::EAGAIN) => wait(fd, libc::POLLOUT)?,
+      Some(libc::EAGAIN) => wait(fd, libc::POLLOUT, Duration::MAX)?,
       _ => return Err(failed("write to")),
     }
   }
   Ok(())
 }
 
-fn wait(fd: i32, events: libc::c_short) -> Result<()> {
+/// Sleeps until `fd` is ready for `events`, or for `timeout` at most (rounded up to milliseconds;
+/// `Duration::MAX`: no limit).
+fn wait(fd: i32, events: libc::c_short, timeout: Duration) -> Result<()> {
   let mut poll = libc::pollfd { fd, events, revents: 0 };
-  // SAFETY: one valid pollfd, waited on with no timeout.
-  if unsafe { libc::poll(&mut poll, 1, -1) } < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+  let millis = timeout.as_micros().div_ceil(1000);
+  let millis = if timeout == Duration::MAX || millis > i32::MAX as u128 { -1 } else { millis as i32 };
+  // SAFETY: one valid pollfd.
+  if unsafe { libc::poll(&mut poll, 1, millis) } < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
     return Err(failed("wait for"));
   }
   Ok(())
