@@ -78,7 +78,15 @@ function apply(binding) {
   emit(warnings);
 }
 
+// Whether the warnings were given: once a process, by its first isolate in this process or in a
+// child (lib/remote/parent.js), whichever comes first.
+let emitted = false;
+
 function emit(warnings) {
+  if (emitted) {
+    return;
+  }
+  emitted = true;
   for (const warning of warnings) {
     process.emitWarning(warning, { code: 'ISOLATED_VM_V8_FLAGS' });
   }

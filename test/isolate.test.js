@@ -123,6 +123,43 @@ test('dispose() twice fails; calls after dispose fail with the original messages
   assert.throws(() => isolate.referenceCount, { message: 'Isolate is disposed' });
 });
 
+test('after dispose(), calls check their arguments first, as in the original; getters that need no isolate still answer', async () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  const script = isolate.compileScriptSync('1');
+  const module = isolate.compileModuleSync('import "./a.js"; export default 1');
+  const fn = context.evalSync('(function f() {})', { reference: true });
+  const global = context.global;
+  isolate.dispose();
+  const typeError = (message) => ({ name: 'TypeError', message });
+  assert.throws(() => context.evalSync(), typeError('`evalSync` requires at least 1 parameter'));
+  assert.throws(() => context.eval(1), typeError('`eval` requires parameter 1 to be a string'));
+  assert.throws(() => context.evalIgnored('1', { timeout: 'no' }), typeError('`timeout` must be a 32-bit number'));
+  assert.throws(() => context.evalClosureSync('1', {}), typeError('`evalClosureSync` requires parameter 2 to be an array'));
+  assert.throws(() => isolate.compileScriptSync(), typeError('`compileScriptSync` requires at least 1 parameter'));
+  assert.throws(() => isolate.createContext(1), typeError('`createContext` requires parameter 1 to be an object'));
+  assert.throws(() => isolate.startCpuProfiler(), typeError('`startCpuProfiler` requires at least 1 parameter'));
+  assert.throws(() => script.run('x'), typeError('`run` requires parameter 1 to be a Context'));
+  assert.throws(() => module.instantiateSync(), typeError('`instantiateSync` requires at least 2 parameters'));
+  assert.throws(() => fn.apply(undefined, {}), typeError('`apply` requires parameter 2 to be an array'));
+  assert.throws(() => global.setSync('x', {}), typeError('A non-transferable value was passed'));
+  assert.throws(() => fn.deref(), typeError('Cannot dereference this from current isolate'));
+  // With good arguments, including the isolate's own objects, they fail as disposed.
+  assert.throws(() => script.runSync(context), { name: 'Error', message: 'Isolated is disposed' });
+  await assert.rejects(script.run(context), { name: 'Error', message: 'Isolate is disposed' });
+  assert.throws(() => module.instantiateSync(context, () => module), { name: 'Error', message: 'Isolated is disposed' });
+  assert.throws(() => fn.applySync(undefined, [global]), { name: 'Error', message: 'Isolated is disposed' });
+  assert.equal(fn.applyIgnored(undefined, [global]), undefined);
+  // What was known without the isolate is still known.
+  assert.equal(context.global, global);
+  assert.deepEqual(module.dependencySpecifiers, ['./a.js']);
+  assert.notEqual(module.dependencySpecifiers, module.dependencySpecifiers);
+  assert.equal(fn.typeof, 'function');
+  assert.throws(() => module.namespace, { name: 'Error', message: 'Module has not been instantiated.' });
+  assert.equal(context.release(), true);
+  assert.equal(context.global, undefined);
+});
+
 test('after dispose(), ignored calls are dropped and objects can still be released', () => {
   const isolate = new ivm.Isolate();
   const context = isolate.createContextSync();

@@ -33,6 +33,9 @@ function describe(value) {
       if (kind === 'Reference') {
         fields.type = value.typeof;
       }
+      if (kind === 'Module') {
+        fields.dependencySpecifiers = value.dependencySpecifiers;
+      }
       for (const key of ['cachedData', 'cachedDataRejected']) {
         if (key in value) {
           fields[key] = codec.encode(value[key]);

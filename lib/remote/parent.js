@@ -37,7 +37,7 @@ const SURFACE = {
   Script: { methods: ['run', 'runIgnored', 'runSync', 'release'], getters: [] },
   Module: {
     methods: ['instantiate', 'instantiateSync', 'evaluate', 'evaluateSync', 'release'],
-    getters: ['dependencySpecifiers', 'namespace'],
+    getters: ['namespace'],
   },
   Reference: {
     methods: ['copy', 'copySync', 'deref', 'derefInto', 'release', 'delete', 'deleteIgnored', 'deleteSync', 'get', 'getSync', 'set', 'setIgnored', 'setSync', 'apply', 'applyIgnored', 'applySync', 'applySyncPromise'],
@@ -63,10 +63,10 @@ function owner(object) {
 // from here, as a rejected promise. Errors read as in one process (see `restack`).
 function call(object, name, args) {
   const { channel, id, state } = owner(object);
-  const async = ASYNC.has(name);
   if (state.disposing) {
-    return disposedCall(object, name, async);
+    return disposedCall(object, name, args);
   }
+  const async = ASYNC.has(name);
   // An async call's error names its caller, as in one process (which also pays for it).
   const site = async ? new Error() : undefined;
   let result;
@@ -82,23 +82,45 @@ function call(object, name, args) {
   return async && result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
 }
 
-// A call made after dispose(), answered here as an in-process isolate answers it: an async
-// method's promise is rejected, an ignored call is dropped, release() is allowed (see
-// `releaseDisposed`), and the others fail, worded "Isolated" (sic) by the synchronous methods as
-// isolated-vm's synchronous path words it.
-function disposedCall(object, name, async) {
+// A call made after dispose(), answered here as an in-process isolate answers it: release() is
+// allowed (see `releaseDisposed`), and the others are made on the objects of a disposed
+// in-process isolate (`twins`), which check their arguments and fail as in one process (the
+// objects of the same isolate among the arguments, or in an array argument such as apply()'s,
+// stand for those of the other).
+function disposedCall(object, name, args) {
   if (name === 'release') {
     return releaseDisposed(object);
   }
-  if (name.endsWith('Ignored')) {
-    return undefined;
+  const { state } = owner(object);
+  const twinned = (arg) => (owners.get(arg)?.state === state ? twinOf(arg) : arg);
+  const twinArgs = args.map((arg) => (Array.isArray(arg) ? arg.map(twinned) : twinned(arg)));
+  // Errors name this process's caller, as in one process.
+  const site = new Error();
+  let result;
+  try {
+    result = name.startsWith('get ') ? twinOf(object)[name.slice(4)] : twinOf(object)[name](...twinArgs);
+  } catch (error) {
+    throw restack(error, site);
   }
-  const error = new Error(!async && name.endsWith('Sync') ? 'Isolated is disposed' : 'Isolate is disposed');
-  restack(error, new Error());
-  if (async) {
-    return Promise.reject(error);
-  }
-  throw error;
+  return result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
+}
+
+// One object of each kind of a disposed in-process isolate, made once (by the first dispose()).
+let twins;
+
+function makeTwins(ivm) {
+  twins ??= (() => {
+    const isolate = new ivm.Isolate({ outOfProcess: false });
+    const context = isolate.createContextSync();
+    const made = { Isolate: isolate, Context: context, Script: isolate.compileScriptSync(''), Module: isolate.compileModuleSync(''), Reference: context.global };
+    isolate.dispose();
+    return made;
+  })();
+}
+
+function twinOf(object) {
+  const kind = Object.keys(madePrototypes).find((name) => madePrototypes[name] === Object.getPrototypeOf(object));
+  return twins[kind];
 }
 
 // The objects of disposed isolates released since.
@@ -110,7 +132,9 @@ function releaseDisposed(object) {
   const first = !releasedAfterDispose.has(object);
   releasedAfterDispose.add(object);
   switch (Object.getPrototypeOf(object)) {
-    case madePrototypes.Context: return first;
+    case madePrototypes.Context:
+      owner(object).global = undefined; // as `global` reads once released
+      return first;
     case madePrototypes.Reference:
       if (!first) {
         throw restack(new Error('Reference has been released'), new Error());
@@ -167,6 +191,19 @@ function prototypes(ivm, inProcess) {
   });
   made.Session = inspector.sessionPrototype([...inProcess].find((prototype) => prototype.constructor.name === 'Session'), call, owner);
   Object.defineProperty(made.Reference, 'typeof', { get() { return owner(this).type; }, configurable: true });
+  // After dispose(), the Reference it last gave, as in one process (undefined once released).
+  Object.defineProperty(made.Context, 'global', {
+    get() {
+      const entry = owner(this);
+      if (!entry.state.disposing || !('global' in entry)) {
+        entry.global = call(this, 'get global', []);
+      }
+      return entry.global;
+    },
+    configurable: true,
+  });
+  // Known from the start (a new array each time, as in one process).
+  Object.defineProperty(made.Module, 'dependencySpecifiers', { get() { return [...owner(this).dependencySpecifiers]; }, configurable: true });
   for (const prototype of Object.values(made)) {
     Object.freeze(prototype);
   }
@@ -229,10 +266,6 @@ function timeZone() {
   const zone = globalThis.Intl?.DateTimeFormat().resolvedOptions().timeZone;
   return zone === undefined || zone === 'Etc/Unknown' ? '' : zone;
 }
-
-// Whether the V8 flags' warnings were given: by the first child, as this process's own V8 gives
-// them when it starts.
-let flagWarningsGiven = false;
 
 // One child started ahead, so that a new isolate starts in about the time V8 takes to make one
 // rather than the runtime's start-up (see README.md).
@@ -308,7 +341,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
       return codec.track(forward, forward, tag.id);
     }
     const standIn = Object.create(madePrototypes[tag.kind] ?? madePrototypes.Dereference);
-    owners.set(standIn, { channel, id: tag.id, type: tag.type, state });
+    owners.set(standIn, { channel, id: tag.id, type: tag.type, dependencySpecifiers: tag.dependencySpecifiers, state });
     for (const key of ['cachedData', 'cachedDataRejected']) {
       if (key in tag) {
         standIn[key] = codec.decode(tag[key]);
@@ -396,6 +429,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
       throw new Error('Isolate is already disposed');
     }
     state.disposing = true;
+    makeTwins(ivm);
     channel.tell(0, 'dispose', []);
     const deadline = Date.now() + DISPOSE_GRACE_MS;
     channel.endAt(deadline, end);
@@ -406,11 +440,8 @@ function createIsolate(ivm, binding, hostOptions, options) {
   owners.set(isolate, { channel, id: 0, state });
   codec.track(isolate, isolate, 0);
   try {
-    const flagWarnings = channel.call(0, 'create', [isolateOptions]);
-    if (!flagWarningsGiven) {
-      flagWarningsGiven = true;
-      emitV8FlagWarnings(flagWarnings);
-    }
+    // Given once a process (lib/flags.js), as this process's own V8 gives them when it starts.
+    emitV8FlagWarnings(channel.call(0, 'create', [isolateOptions]));
   } catch (error) {
     end();
     throw error;
