@@ -130,6 +130,8 @@ test('after dispose(), calls check their arguments first, as in the original; ge
   const module = isolate.compileModuleSync('import "./a.js"; export default 1');
   const fn = context.evalSync('(function f() {})', { reference: true });
   const global = context.global;
+  const early = context.evalSync('({})', { reference: true });
+  early.release();
   isolate.dispose();
   const typeError = (message) => ({ name: 'TypeError', message });
   assert.throws(() => context.evalSync(), typeError('`evalSync` requires at least 1 parameter'));
@@ -156,8 +158,18 @@ test('after dispose(), calls check their arguments first, as in the original; ge
   assert.notEqual(module.dependencySpecifiers, module.dependencySpecifiers);
   assert.equal(fn.typeof, 'function');
   assert.throws(() => module.namespace, { name: 'Error', message: 'Module has not been instantiated.' });
+  // And what was released, before or after dispose(), says so.
+  const released = (message) => ({ name: 'Error', message });
+  assert.throws(() => early.typeof, released('Reference has been released'));
+  assert.throws(() => early.getSync('x'), released('Reference has been released'));
   assert.equal(context.release(), true);
   assert.equal(context.global, undefined);
+  assert.throws(() => context.evalSync('1'), released('Context is released'));
+  assert.throws(() => global.derefInto(), released('Reference has been released'));
+  script.release();
+  assert.throws(() => script.runSync(context), released('Script has been released'));
+  fn.release();
+  assert.throws(() => fn.typeof, released('Reference has been released'));
 });
 
 test('after dispose(), ignored calls are dropped and objects can still be released', () => {

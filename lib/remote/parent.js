@@ -79,6 +79,9 @@ function call(object, name, args) {
     }
     throw error;
   }
+  if (name === 'release') {
+    markReleased(object);
+  }
   return async && result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
 }
 
@@ -105,35 +108,54 @@ function disposedCall(object, name, args) {
   return result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
 }
 
-// One object of each kind of a disposed in-process isolate, made once (by the first dispose()).
+// Objects of each kind of a disposed in-process isolate, made once (by the first dispose()):
+// `live` ones, and `released` ones for objects released before or after the dispose().
 let twins;
 
 function makeTwins(ivm) {
   twins ??= (() => {
     const isolate = new ivm.Isolate({ outOfProcess: false });
-    const context = isolate.createContextSync();
-    const made = { Isolate: isolate, Context: context, Script: isolate.compileScriptSync(''), Module: isolate.compileModuleSync(''), Reference: context.global };
+    const made = () => {
+      const context = isolate.createContextSync();
+      return { Isolate: isolate, Context: context, Script: isolate.compileScriptSync(''), Module: isolate.compileModuleSync(''), Reference: context.evalSync('globalThis', { reference: true }) };
+    };
+    const live = made();
+    const released = made();
     isolate.dispose();
-    return made;
+    for (const kind of ['Context', 'Script', 'Module', 'Reference']) {
+      released[kind].release();
+    }
+    return { live, released };
   })();
 }
 
 function twinOf(object) {
   const kind = Object.keys(madePrototypes).find((name) => madePrototypes[name] === Object.getPrototypeOf(object));
-  return twins[kind];
+  return (released.has(object) ? twins.released : twins.live)[kind];
 }
 
-// The objects of disposed isolates released since.
-const releasedAfterDispose = new WeakSet();
+// The objects of out-of-process isolates released here, before or after dispose(). A Context's
+// global Reference is released with it.
+const released = new WeakSet();
+
+function markReleased(object) {
+  released.add(object);
+  const entry = owner(object);
+  if (Object.getPrototypeOf(object) === madePrototypes.Context) {
+    if (entry.global !== undefined) {
+      released.add(entry.global);
+    }
+    entry.global = undefined; // as `global` reads once released
+  }
+}
 
 // release() of an object of a disposed isolate, as in one process: a Context says whether this
 // call released it, a Reference can be released once, a Script or a Module any number of times.
 function releaseDisposed(object) {
-  const first = !releasedAfterDispose.has(object);
-  releasedAfterDispose.add(object);
+  const first = !released.has(object);
+  markReleased(object);
   switch (Object.getPrototypeOf(object)) {
     case madePrototypes.Context:
-      owner(object).global = undefined; // as `global` reads once released
       return first;
     case madePrototypes.Reference:
       if (!first) {
@@ -190,7 +212,15 @@ function prototypes(ivm, inProcess) {
     createInspectorSession: { value() { return inspector.createSession(this, call, owner); }, configurable: true, writable: true },
   });
   made.Session = inspector.sessionPrototype([...inProcess].find((prototype) => prototype.constructor.name === 'Session'), call, owner);
-  Object.defineProperty(made.Reference, 'typeof', { get() { return owner(this).type; }, configurable: true });
+  Object.defineProperty(made.Reference, 'typeof', {
+    get() {
+      if (released.has(this)) {
+        throw restack(new Error('Reference has been released'), new Error());
+      }
+      return owner(this).type;
+    },
+    configurable: true,
+  });
   // After dispose(), the Reference it last gave, as in one process (undefined once released).
   Object.defineProperty(made.Context, 'global', {
     get() {
