@@ -63,7 +63,7 @@ const CASES = {
     };
   },
 };
-const COUNTS = { 'new Isolate + createContextSync + dispose': 5, "evalSync('1+1')": 2000, 'host callback from the guest (per call, 1000 a run)': 1000, '1 MB ExternalCopy into the guest': 5 };
+const COUNTS = { 'new Isolate + createContextSync + dispose': 5, "evalSync('1+1')": 10000, 'host callback from the guest (per call, 1000 a run)': 1000, '1 MB ExternalCopy into the guest': 5 };
 
 const rows = [];
 for (const [name, make] of Object.entries(CASES)) {
