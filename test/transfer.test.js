@@ -58,7 +58,7 @@ test('the promise option proxies an isolate promise to Node', async () => {
   isolate.dispose();
 });
 
-test('the promise option proxies a Node promise into an isolate', runtime.inProcessOnly('a promise of this process cannot be given to it'), async () => {
+test('the promise option proxies a Node promise into an isolate', async () => {
   const { isolate, context } = setup();
   const result = context.evalClosureSync(
     'return $0.then((v) => v * 2, (e) => "caught " + e.message)',
@@ -73,6 +73,12 @@ test('the promise option proxies a Node promise into an isolate', runtime.inProc
   assert.equal(await rejected, 'TypeError: host');
   context.global.setSync('later', new ivm.Reference(() => new Promise((resolve) => setTimeout(() => resolve('later'), 10))));
   assert.equal(await context.eval('later.apply(undefined, [], { result: { promise: true } })', { promise: true }), 'later');
+  // Without the option, a promise is refused; rejected later, it harms nothing.
+  const refused = new Promise((resolve, reject) => setTimeout(() => reject(new Error('refused')), 10));
+  assert.throws(() => context.evalClosureSync('return 1', [refused]), { name: 'TypeError', message: 'A non-transferable value was passed' });
+  await assert.rejects(refused, { message: 'refused' });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(context.evalSync('1 + 1'), 2);
   isolate.dispose();
 });
 

@@ -79,6 +79,7 @@ class Channel {
     this.drainQueued = false;
     this.released = []; // ids of the other side's objects no longer used here, to tell it
     codec.onRelease = (id) => this.release(id);
+    codec.onPromise = (promise) => this.forward(promise);
     if (!holdLoop) {
       socket.unref();
     }
@@ -395,12 +396,17 @@ class Channel {
       this.settle(slot, new RangeError(STACK_OVERFLOW));
     }
     const promised = ok && result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function';
-    const promiseId = promised ? this.nextPromiseId-- : 0;
-    this.answer(id, ok, promised ? { [TAG]: 'promise', id: promiseId } : result);
+    this.answer(id, ok, promised ? { [TAG]: 'promise', id: this.forward(result) } : result);
     this.owedCount = slot - 1;
-    if (promised) {
-      result.then((value) => this.answer(promiseId, true, value), (error) => this.answer(promiseId, false, error));
-    }
+  }
+
+  // The id under which the other side's stand-in for `promise` (a thenable of this side) is
+  // settled, by a RETURN once it settles (never before the message that gives the id: a
+  // thenable's `then` is called later, as a promise's reactions are).
+  forward(promise) {
+    const id = this.nextPromiseId--;
+    Promise.resolve(promise).then((value) => this.answer(id, true, value), (error) => this.answer(id, false, error));
+    return id;
   }
 
   answer(id, ok, value) {

@@ -58,7 +58,11 @@ function describe(value) {
 // the guest holds is the proxy or the function: the parent lets go once they are collected.
 function stand(tag) {
   if (tag[TAG] === 'promise') {
-    return channel.promise(tag.id);
+    // Its rejection, where nothing here waits for it, must not end this process: the parent's
+    // promise is the one that reports it.
+    const promise = channel.promise(tag.id);
+    promise.catch(() => {});
+    return promise;
   }
   const { id } = tag;
   const known = codec.standIn(id);

@@ -13,11 +13,11 @@
 //   { [TAG]: 'copyInto', parts, transferIn }  what `copyInto()` gave: the receiver makes its own
 //   { [TAG]: 'data', parts, value }    `value` with its data parts, each { [TAG]: 'leaf', index },
 //                                      in one copy (`parts`)
-//   { [TAG]: 'promise', id }           a promise, settled later by a RETURN for `id`
+//   { [TAG]: 'promise', id }           a promise of the sender, settled later by a RETURN for `id`
 // An object held for the other side is let go of once the other side's stand-ins for it were
 // collected (`track`, and the channel's `forget`), or when the isolate ends.
 
-const { isProxy, isArgumentsObject, isModuleNamespaceObject, isNativeError } = require('node:util').types;
+const { isProxy, isArgumentsObject, isModuleNamespaceObject, isNativeError, isPromise } = require('node:util').types;
 const binding = require('../binding');
 const { nameBySource } = require('../clone');
 
@@ -49,6 +49,7 @@ class Codec {
     this.live = 0; // tracked objects not yet collected
     this.collection = new FinalizationRegistry((id) => this.collected(id));
     this.onRelease = () => {}; // told the ids of the other side's objects no longer used here
+    this.onPromise = () => 0; // gives the id under which a promise of this side is settled there
     this.onCollected = () => {}; // told after each tracked object is collected
   }
 
@@ -171,6 +172,9 @@ class Codec {
     }
     if (value === this.ivm || value === this.ivm.lib) {
       return { [TAG]: value === this.ivm ? 'ivm' : 'lib' };
+    }
+    if (isPromise(value)) {
+      return { [TAG]: 'promise', id: this.onPromise(value) };
     }
     if (value instanceof this.ivm.ExternalCopy) {
       return { [TAG]: 'copy', parts: binding.externalCopyExport(value) };
