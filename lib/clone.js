@@ -675,7 +675,9 @@ class Writer {
   }
 }
 
-module.exports = function createSerializer(binding, lib, facadePrototypes) {
+// `standIns`: objects that stand for objects of another process, copied by their handler's
+// `copy()` (see lib/host.js).
+module.exports = function createSerializer(binding, lib, facadePrototypes, standIns) {
   // isolated-vm objects (with the class prototypes of the facade, or the module itself) are
   // host objects; the binding confirms they are real.
   const isHandle = (object, prototype) => facadePrototypes.has(prototype) && binding.isHandle(object);
@@ -704,6 +706,10 @@ module.exports = function createSerializer(binding, lib, facadePrototypes) {
   // Copies a non-primitive value (see the return values above). Buffers moved by
   // `transferOut` (a top-level ArrayBuffer) or `transferList` are detached by the native side.
   return function serialize(value, transferOut, transferList) {
+    const standIn = standIns.get(value);
+    if (standIn !== undefined) {
+      return standIn.copy();
+    }
     const transfers = transfersOf(transferList);
     if (typeof value === 'object' && value !== null && !isProxy(value)) {
       const moves = (buffer) => transferOut || transfers?.get(buffer) !== undefined;

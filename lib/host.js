@@ -12,8 +12,13 @@ const REGEXP_FLAG_CHARS = [[1, 'g'], [2, 'i'], [4, 'm'], [8, 'y'], [16, 'u'], [3
 const ERROR_CONSTRUCTORS = { 0x45: EvalError, 0x52: RangeError, 0x46: ReferenceError, 0x53: SyntaxError, 0x54: TypeError, 0x55: URIError };
 const structuredCloneFn = structuredClone;
 
+// Objects that stand for objects of another process (lib/remote/child.js: the target of a
+// Reference to a Node object of the parent), whose `get`, `set`, `delete` and copy are their
+// handler's: that process applies the rules below, or copies, its own object.
+const standIns = new WeakMap();
+
 module.exports = function createHost(binding, lib, facadePrototypes) {
-  const serialize = createSerializer(binding, lib, facadePrototypes);
+  const serialize = createSerializer(binding, lib, facadePrototypes, standIns);
 
   // Moves an ArrayBuffer's memory to a new ArrayBuffer only we hold; the original is detached.
   function detach(buffer) {
@@ -77,6 +82,10 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
   }
 
   function get(object, key, accessors, inherit) {
+    const standIn = standIns.get(object);
+    if (standIn !== undefined) {
+      return standIn.get(key, accessors, inherit);
+    }
     if (!accessors && hasProxy(object)) {
       throw new TypeError('Object is or has proxy');
     }
@@ -96,6 +105,10 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
   }
 
   function set(object, key, value) {
+    const standIn = standIns.get(object);
+    if (standIn !== undefined) {
+      return standIn.set(key, value);
+    }
     if (hasProxy(object)) {
       throw new TypeError('Object is or has proxy');
     }
@@ -106,6 +119,10 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
   }
 
   function remove(object, key) {
+    const standIn = standIns.get(object);
+    if (standIn !== undefined) {
+      return standIn.remove(key);
+    }
     if (hasProxy(object)) {
       throw new TypeError('Object is or has proxy');
     }
@@ -119,3 +136,5 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
     Map, mapSet: Map.prototype.set, Set, setAdd: Set.prototype.add,
   };
 };
+
+module.exports.standIns = standIns;

@@ -16,7 +16,8 @@ hostOptions.outOfProcess = (options) => {
 // The tests run the API's suites a second time with every isolate out of process (scripts/test.js).
 hostOptions.outOfProcessByDefault = process.env.ISOLATED_VM_TEST_OUT_OF_PROCESS === '1';
 const ivm = createIsolatedVm(binding, hostOptions);
-binding.setupHost(createHost(binding, ivm, prototypes));
+hostOptions.host = createHost(binding, ivm, prototypes);
+binding.setupHost(hostOptions.host);
 applyV8FlagsBeforeFirstIsolate(binding);
 // ivm.lib.hrtime reads the clock of this runtime's process.hrtime (whose origin varies by runtime).
 binding.setHrtimeBase(process.hrtime());

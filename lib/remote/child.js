@@ -15,6 +15,7 @@ const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
 const zone = process.argv[3];
 const ivm = require('../index');
 const { Channel } = require('./channel');
+const { standIns } = require('../host');
 const messages = require('./messages');
 const { Codec, TAG } = require('./codec');
 const { ChildSession } = require('./inspector');
@@ -53,6 +54,15 @@ function describe(value) {
   return undefined;
 }
 
+// A copy of the parent's (an ExternalCopy made there, see `stand`) as lib/clone.js's serialize
+// gives one: [3, bytes, handles, shared], or [1, buffer, moved, view, offset, length] for a
+// buffer or a view (externalCopyExport's parts: [2, bytes, []] and [1, buffer, _, view, ...]).
+function serialized(copy) {
+  const [kind, buffer, , view, byteOffset, byteLength] = binding.externalCopyExport(copy);
+  copy.release();
+  return kind === 2 ? [3, new Uint8Array(buffer), [], []] : [1, buffer, false, view, byteOffset, byteLength];
+}
+
 // This side's object for one of the parent's: a Reference to a value of the parent is a
 // Reference to a proxy whose traps ask the parent; a Callback calls the parent's function. What
 // the guest holds is the proxy or the function: the parent lets go once they are collected.
@@ -71,12 +81,15 @@ function stand(tag) {
   }
   const ask = (name, args) => channel.call(id, name, args);
   if (tag.kind === 'Reference') {
+    // The Reference's get, set and delete ask the parent, which reads its object with the
+    // rules of lib/host.js (see `standIns`); a call of a function, through the proxy.
     const target = tag.type === 'function' ? function () {} : {};
-    const proxy = new Proxy(target, {
-      apply: (_, self, args) => ask('apply', [self, args]),
-      get: (_, key) => (typeof key === 'symbol' ? undefined : ask('get', [key])),
-      set: (_, key, value) => ask('set', [key, value]),
-      deleteProperty: (_, key) => ask('delete', [key]),
+    const proxy = new Proxy(target, { apply: (_, self, args) => ask('apply', [self, args]) });
+    standIns.set(proxy, {
+      get: (key, accessors, inherit) => ask('get', [key, accessors, inherit]),
+      set: (key, value) => ask('set', [key, value]),
+      remove: (key) => ask('delete', [key]),
+      copy: () => serialized(ask('copy', [])),
     });
     return codec.track(new ivm.Reference(proxy), proxy, id);
   }

@@ -14,6 +14,8 @@
 //   { [TAG]: 'data', parts, value }    `value` with its data parts, each { [TAG]: 'leaf', index },
 //                                      in one copy (`parts`)
 //   { [TAG]: 'promise', id }           a promise of the sender, settled later by a RETURN for `id`
+//   { [TAG]: 'symbol', ... }            a symbol: a well-known or registered one as itself, any
+//                                      other as a new one of the same description (`symbolTag`)
 // An object held for the other side is let go of once the other side's stand-ins for it were
 // collected (`track`, and the channel's `forget`), or when the isolate ends.
 
@@ -136,6 +138,11 @@ class Codec {
   // is one; or it is in a cycle, which a walk keeps). Side-effect free but for `describe`, which
   // is called once per object (its tag is kept in `state.tags`).
   classify(value, state) {
+    if (typeof value === 'symbol') {
+      state.tags.set(value, symbolTag(value));
+      state.classes.set(value, WALK);
+      return WALK;
+    }
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
       return AS_IS;
     }
@@ -277,6 +284,8 @@ class Codec {
         return this.standFor(value);
       case 'promise':
         return this.stand(value);
+      case 'symbol':
+        return symbolOf(value);
       default:
         state.seen.add(value);
         for (const key of Object.keys(value)) {
@@ -285,6 +294,19 @@ class Codec {
         return value;
     }
   }
+}
+
+const WELL_KNOWN_SYMBOLS = new Map(Object.getOwnPropertyNames(Symbol).filter((name) => typeof Symbol[name] === 'symbol').map((name) => [Symbol[name], name]));
+
+function symbolTag(symbol) {
+  return { [TAG]: 'symbol', wellKnown: WELL_KNOWN_SYMBOLS.get(symbol), key: Symbol.keyFor(symbol), description: symbol.description };
+}
+
+function symbolOf({ wellKnown, key, description }) {
+  if (wellKnown !== undefined) {
+    return Symbol[wellKnown];
+  }
+  return key !== undefined ? Symbol.for(key) : Symbol(description);
 }
 
 // Whether an object is a plain object or array, which node:v8 and our copies write alike

@@ -311,7 +311,7 @@ function takeSpare() {
 // (lib/facade/frame.js): its `callbackFunctions` and `copiesInto` give what Callbacks and
 // ExternalCopyInto objects made in this process hold.
 function createIsolate(ivm, binding, hostOptions, options) {
-  const { callbackFunctions, copiesInto } = hostOptions;
+  const { callbackFunctions, copiesInto, host } = hostOptions;
   // Bun's sockets over inherited descriptors end at once in the child; on Deno the API runs, but
   // a child's death is not told as on Node: out-of-process isolates are Node's for now (README).
   if (process.versions.bun !== undefined || typeof globalThis.Deno !== 'undefined') {
@@ -407,15 +407,20 @@ function createIsolate(ivm, binding, hostOptions, options) {
   const codec = new Codec(ivm, describe, stand);
 
   // The child's calls on this process's objects.
+  // (A Reference's get, set and delete follow the rules of lib/host.js, and what get gives is
+  // given to the guest as in one process: an object as a Reference to it, but an isolated-vm
+  // object as itself.)
+  const asReference = (value) => (value !== null && typeof value === 'object' && !hostOptions.prototypes.has(Object.getPrototypeOf(value)) ? new ivm.Reference(value) : value);
   const serve = (target, name, args) => {
     const object = codec.object(target);
     if (object instanceof ivm.Reference) {
       const value = object.deref();
       switch (name) {
         case 'apply': return Reflect.apply(value, args[0], args[1]);
-        case 'get': return value[args[0]];
-        case 'set': value[args[0]] = args[1]; return true;
-        default: return delete value[args[0]];
+        case 'get': return asReference(host.get(value, ...args));
+        case 'set': return host.set(value, ...args);
+        case 'delete': return host.remove(value, ...args);
+        default: return new ivm.ExternalCopy(value);
       }
     }
     const fn = object instanceof ivm.Callback ? callbackFunctions.get(object)[0] : object;
