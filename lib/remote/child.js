@@ -16,6 +16,7 @@ const zone = process.argv[3];
 const ivm = require('../index');
 const { Channel } = require('./channel');
 const { standIns } = require('../host');
+const { copyKinds } = require('../clone');
 const messages = require('./messages');
 const { Codec, TAG } = require('./codec');
 const { ChildSession } = require('./inspector');
@@ -55,12 +56,13 @@ function describe(value) {
 }
 
 // A copy of the parent's (an ExternalCopy made there, see `stand`) as lib/clone.js's serialize
-// gives one: [3, bytes, handles, shared], or [1, buffer, moved, view, offset, length] for a
-// buffer or a view (externalCopyExport's parts: [2, bytes, []] and [1, buffer, _, view, ...]).
+// gives one: [SERIALIZED, bytes, handles, shared], or [BUFFER, buffer, moved, view, offset,
+// length] for a buffer or a view (from externalCopyExport's parts: [2, bytes, []] and
+// [1, buffer, _, view, offset, length]).
 function serialized(copy) {
   const [kind, buffer, , view, byteOffset, byteLength] = binding.externalCopyExport(copy);
   copy.release();
-  return kind === 2 ? [3, new Uint8Array(buffer), [], []] : [1, buffer, false, view, byteOffset, byteLength];
+  return kind === 2 ? [copyKinds.SERIALIZED, new Uint8Array(buffer), [], []] : [copyKinds.BUFFER, buffer, false, view, byteOffset, byteLength];
 }
 
 // This side's object for one of the parent's: a Reference to a value of the parent is a

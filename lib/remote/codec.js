@@ -115,9 +115,9 @@ class Codec {
   // The value as it crosses. Data crosses as our V8's own serialization format (ExternalCopy's
   // bytes, rebuilt by the same code on the other side), except where the message's own format
   // (messages.js) keeps it the same (primitives, and plain objects and arrays of them): that is
-  // faster for the small values most calls carry. An object holding objects of either side is walked,
-  // its parts crossing as tags or as data; all data parts of one value cross in one copy, so
-  // that what they share stays shared (see `classify`).
+  // faster for the small values most calls carry. An object holding objects of either side is
+  // walked, its parts crossing as tags or as data; all data parts of one value cross in one
+  // copy, so that what they share stays shared (see `classify`).
   encode(value) {
     const state = { classes: new Map(), tags: new Map(), seen: new Map(), leaves: [] };
     if (this.classify(value, state) === AS_IS) {

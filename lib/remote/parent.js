@@ -113,20 +113,19 @@ function disposedCall(object, name, args) {
 let twins;
 
 function makeTwins(ivm) {
-  twins ??= (() => {
-    const isolate = new ivm.Isolate({ outOfProcess: false });
-    const made = () => {
-      const context = isolate.createContextSync();
-      return { Isolate: isolate, Context: context, Script: isolate.compileScriptSync(''), Module: isolate.compileModuleSync(''), Reference: context.evalSync('globalThis', { reference: true }) };
-    };
-    const live = made();
-    const released = made();
-    isolate.dispose();
-    for (const kind of ['Context', 'Script', 'Module', 'Reference']) {
-      released[kind].release();
-    }
-    return { live, released };
-  })();
+  if (twins !== undefined) {
+    return;
+  }
+  const isolate = new ivm.Isolate({ outOfProcess: false });
+  const made = () => {
+    const context = isolate.createContextSync();
+    return { Isolate: isolate, Context: context, Script: isolate.compileScriptSync(''), Module: isolate.compileModuleSync(''), Reference: context.evalSync('globalThis', { reference: true }) };
+  };
+  twins = { live: made(), released: made() };
+  isolate.dispose();
+  for (const kind of ['Context', 'Script', 'Module', 'Reference']) {
+    twins.released[kind].release();
+  }
 }
 
 function twinOf(object) {
@@ -311,13 +310,13 @@ function takeSpare() {
 // (lib/facade/frame.js): its `callbackFunctions` and `copiesInto` give what Callbacks and
 // ExternalCopyInto objects made in this process hold.
 function createIsolate(ivm, binding, hostOptions, options) {
-  const { callbackFunctions, copiesInto, host } = hostOptions;
+  const { callbackFunctions, copiesInto, host, prototypes: facadePrototypes } = hostOptions;
   // Bun's sockets over inherited descriptors end at once in the child; on Deno the API runs, but
   // a child's death is not told as on Node: out-of-process isolates are Node's for now (README).
   if (process.versions.bun !== undefined || typeof globalThis.Deno !== 'undefined') {
     throw new Error('Out-of-process isolates need Node.js');
   }
-  madePrototypes ??= prototypes(ivm, hostOptions.prototypes);
+  madePrototypes ??= prototypes(ivm, facadePrototypes);
   const { outOfProcess, onCatastrophicError, ...isolateOptions } = options;
   if (onCatastrophicError !== undefined && typeof onCatastrophicError !== 'function') {
     throw new TypeError('`onCatastrophicError` must be a function');
@@ -410,7 +409,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
   // (A Reference's get, set and delete follow the rules of lib/host.js, and what get gives is
   // given to the guest as in one process: an object as a Reference to it, but an isolated-vm
   // object as itself.)
-  const asReference = (value) => (value !== null && typeof value === 'object' && !hostOptions.prototypes.has(Object.getPrototypeOf(value)) ? new ivm.Reference(value) : value);
+  const asReference = (value) => (value !== null && typeof value === 'object' && !facadePrototypes.has(Object.getPrototypeOf(value)) ? new ivm.Reference(value) : value);
   const serve = (target, name, args) => {
     const object = codec.object(target);
     if (object instanceof ivm.Reference) {
@@ -420,7 +419,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
         case 'get': return asReference(host.get(value, ...args));
         case 'set': return host.set(value, ...args);
         case 'delete': return host.remove(value, ...args);
-        default: return new ivm.ExternalCopy(value);
+        default: return new ivm.ExternalCopy(value); // 'copy'
       }
     }
     const fn = object instanceof ivm.Callback ? callbackFunctions.get(object)[0] : object;
