@@ -199,17 +199,19 @@ impl IsolateCore {
   /// disposed during execution" (as does code running now), and the calls after it with
   /// "Isolate is disposed".
   pub fn dispose(&self) -> bool {
-    if self.disposed.swap(true, Ordering::AcqRel) {
-      return false;
-    }
-    self.handle.terminate_execution();
     // A pinned isolate's thread stops at once: its queue is not drained.
     let pinned = self.pinned.lock().take().is_some();
+    // The flag is set under the queue's lock, with whether the queued tasks still run: a pool
+    // thread between two tasks that saw one without the other failed them all.
     let drained = {
       let mut queue = self.queue.lock();
+      if self.disposed.swap(true, Ordering::AcqRel) {
+        return false;
+      }
       queue.after_dispose = queue.scheduled && !pinned;
       queue.after_dispose
     };
+    self.handle.terminate_execution();
     // Else the pool fails the queued tasks and lets the isolate go when done (scheduler::drain).
     if !drained {
       self.cancel_queued();
