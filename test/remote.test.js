@@ -230,9 +230,40 @@ test('the death of the child fails pending calls, tells onCatastrophicError and 
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(told, ["Catastrophic error: the isolate's process ended"]);
   assert.equal(isolate.isDisposed, true);
-  assert.throws(() => context.evalSync('1'), { name: 'Error', message: 'Isolated is disposed' });
+  // Later calls answer as those of an in-process isolate given up after a fatal error (one
+  // disposed): arguments checked first, release() allowed.
+  const later = await afterDeath(isolate, context);
+  const inProcess = new ivm.Isolate({ outOfProcess: false });
+  const inProcessContext = inProcess.createContextSync();
+  inProcess.dispose();
+  assert.deepEqual(later, await afterDeath(inProcess, inProcessContext));
+  assert.deepEqual(later, [
+    'throw Isolated is disposed',
+    'reject Isolate is disposed',
+    'throw `evalSync` requires parameter 1 to be a string',
+    'throw `eval` requires parameter 1 to be a string',
+    'throw Isolated is disposed',
+    'throw `compileScript` requires parameter 1 to be a string',
+    'return true',
+    'throw Context is released',
+  ]);
   assert.equal(await ended(pid), true);
 });
+
+// What calls on `isolate` and `context`, gone, give.
+async function afterDeath(isolate, context) {
+  const calls = [() => context.evalSync('1'), () => context.eval('1'), () => context.evalSync(1), () => context.eval(1), () => isolate.compileScriptSync('1'), () => isolate.compileScript(2), () => context.release(), () => context.evalSync('1')];
+  const outcomes = [];
+  for (const made of calls) {
+    try {
+      const result = made();
+      outcomes.push(result instanceof Promise ? await result.then((value) => `resolve ${value}`, (error) => `reject ${error.message}`) : `return ${result}`);
+    } catch (error) {
+      outcomes.push(`throw ${error.message}`);
+    }
+  }
+  return outcomes;
+}
 
 // --- Inspector sessions of a child that died ------------------------------------------------
 

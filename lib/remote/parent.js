@@ -63,7 +63,9 @@ function owner(object) {
 // from here, as a rejected promise. Errors read as in one process (see `restack`).
 function call(object, name, args) {
   const { channel, id, state } = owner(object);
-  if (state.disposing) {
+  // Disposed, or its child gone: as an in-process isolate that was disposed, or given up after
+  // a fatal error, answers.
+  if (state.disposing || state.gone !== null) {
     return disposedCall(object, name, args);
   }
   const async = ASYNC.has(name);
@@ -85,7 +87,8 @@ function call(object, name, args) {
   return async && result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
 }
 
-// A call made after dispose(), answered here as an in-process isolate answers it: release() is
+// A call made after dispose() or the child's death, answered here as an in-process isolate
+// disposed (or given up after a fatal error) answers it: release() is
 // allowed (see `releaseDisposed`), and the others are made on the objects of a disposed
 // in-process isolate (`twins`), which check their arguments and fail as in one process (the
 // objects of the same isolate among the arguments, or in an array argument such as apply()'s,
@@ -431,6 +434,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
   const onGone = (reason, pending) => {
     if (state.gone === null) {
       state.gone = reason;
+      makeTwins(ivm);
       output.readNow();
       if (reason !== 'disposed') {
         child.kill('SIGKILL');
