@@ -118,7 +118,10 @@ fn drain(core: &Arc<IsolateCore>) {
           }
           None => {
             queue.scheduled = false;
-            return Drained::Empty;
+            // Read under the lock, as `dispose()` sets it: disposed already, it left the queue
+            // to this drain, which lets the isolate go; disposed later, it sees the queue idle
+            // (or a new drain scheduled) and this drain must not touch what is queued since.
+            return if core.is_disposed() { Drained::Disposed } else { Drained::Empty };
           }
         }
       };
@@ -130,8 +133,8 @@ fn drain(core: &Arc<IsolateCore>) {
       }
     });
     match outcome {
-      Ok(Drained::Empty) if !core.is_disposed() => return,
-      Ok(Drained::Empty | Drained::Disposed) | Err(_) => {
+      Ok(Drained::Empty) => return,
+      Ok(Drained::Disposed) | Err(_) => {
         // Disposed: fail what is still queued, in order, and let the V8 isolate go.
         core.cancel_queued();
         core.release_isolate();
