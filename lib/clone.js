@@ -741,10 +741,10 @@ module.exports = function createSerializer(binding, lib, facadePrototypes, stand
   };
 };
 
-// Names `standIn` by `source` in "could not be cloned" messages (see `sources`).
 // The kinds of copy `serialize` returns (for a stand-in's `copy()`, lib/remote/child.js).
 module.exports.copyKinds = { BUFFER, SERIALIZED };
 
+// Names `standIn` by `source` in "could not be cloned" messages (see `sources`).
 module.exports.nameBySource = (standIn, source) => {
   weakMapSet(sources, standIn, source);
 };

@@ -88,11 +88,11 @@ function call(object, name, args) {
 }
 
 // A call made after dispose() or the child's death, answered here as an in-process isolate
-// disposed (or given up after a fatal error) answers it: release() is
-// allowed (see `releaseDisposed`), and the others are made on the objects of a disposed
-// in-process isolate (`twins`), which check their arguments and fail as in one process (the
-// objects of the same isolate among the arguments, or in an array argument such as apply()'s,
-// stand for those of the other).
+// disposed (or given up after a fatal error) answers it: release() is allowed (see
+// `releaseDisposed`), and the others are made on the objects of a disposed in-process isolate
+// (`twins`), which check their arguments and fail as in one process (the objects of the same
+// isolate among the arguments, or in an array argument such as apply()'s, stand for those of
+// the other).
 function disposedCall(object, name, args) {
   if (name === 'release') {
     return releaseDisposed(object);
