@@ -141,12 +141,17 @@ test('inspector errors use isolated-vm\'s messages', async () => {
   }
 });
 
-test('an isolate is not debuggable from within itself', runtime.inProcessOnly('an isolate cannot be given to its own guest'), () => {
+test('an isolate is not debuggable from within itself', () => {
   const isolate = new ivm.Isolate({ inspector: true });
   const context = isolate.createContextSync();
   context.global.setSync('isolate', isolate);
   assert.equal(context.evalSync('try { isolate.createInspectorSession() } catch (e) { e.message }'), 'An isolate is not debuggable from within itself');
+  // Given back, it is the same isolate.
+  const back = context.global.getSync('isolate');
+  assert.ok(back instanceof ivm.Isolate);
+  assert.equal(back.createContextSync().evalSync('6 * 7'), 42);
   isolate.dispose();
+  assert.equal(back.isDisposed, true);
 });
 
 test('sessions are of the class Session: its prototype\'s methods and accessors take only sessions', () => {

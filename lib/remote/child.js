@@ -22,7 +22,8 @@ const { Codec, TAG } = require('./codec');
 const { ChildSession } = require('./inspector');
 
 const FD = 3;
-const KINDS = [[ivm.Reference, 'Reference'], [ivm.Context, 'Context'], [ivm.Script, 'Script'], [ivm.Module, 'Module']];
+// (An Isolate here is one the guest made: the parent's own isolate is its target 0.)
+const KINDS = [[ivm.Reference, 'Reference'], [ivm.Context, 'Context'], [ivm.Script, 'Script'], [ivm.Module, 'Module'], [ivm.Isolate, 'Isolate']];
 
 // This side's objects the parent may use, by kind; compiled code carries its cachedData results.
 function describe(value) {
@@ -116,6 +117,8 @@ function serve(target, name, args) {
     if (!defaults) {
       ready.dispose();
     }
+    // The parent's Isolate given back here is this one, and this one given to it is its own.
+    codec.holdAsIsolate(isolate);
     // For the parent to give, as this process's own V8 would have.
     return v8Flags.warnings;
   }
@@ -124,10 +127,10 @@ function serve(target, name, args) {
     globalThis.gc();
     return undefined;
   }
-  if (target === 0 && name === 'createInspectorSession') {
-    return new ChildSession(binding, isolate);
+  const object = codec.object(target);
+  if (name === 'createInspectorSession') {
+    return new ChildSession(binding, object);
   }
-  const object = target === 0 ? isolate : codec.object(target);
   if (name.startsWith('get ')) {
     return object[name.slice(4)];
   }

@@ -65,6 +65,12 @@ class Codec {
     return id;
   }
 
+  // Holds `object` as 0, the id by which both sides name the isolate itself (never let go of).
+  holdAsIsolate(object) {
+    this.held.set(0, object);
+    this.ids.set(object, 0);
+  }
+
   // Lets go of the object held for `id` (the other side's stand-in for it was collected).
   forget(id) {
     this.ids.delete(this.held.get(id));
@@ -86,15 +92,15 @@ class Codec {
   }
 
   // Makes `standIn` this side's object for the other side's object `id` (0: the isolate itself,
-  // counted only). `held` is what users hold through it: once it is collected, and no other
+  // whose child never lets go of it). `held` is what users hold through it: once it is collected, and no other
   // stand-in for `id` lives, `onRelease(id)` is told.
   track(standIn, held, id) {
     this.live++;
     this.collection.register(held, id);
+    this.standIns.set(standIn, id);
+    this.newest.set(id, new WeakRef(standIn));
     if (id !== 0) {
       this.holders.set(id, (this.holders.get(id) ?? 0) + 1);
-      this.newest.set(id, new WeakRef(standIn));
-      this.standIns.set(standIn, id);
     }
     return standIn;
   }
@@ -177,8 +183,12 @@ class Codec {
     if (theirs !== undefined) {
       return { [TAG]: 'yours', id: theirs };
     }
-    if (value === this.ivm || value === this.ivm.lib) {
-      return { [TAG]: value === this.ivm ? 'ivm' : 'lib' };
+    if (value === this.ivm) {
+      return { [TAG]: 'ivm' };
+    }
+    // (A guest's `lib` comes back to its host as an object of its own, of the same class.)
+    if (value instanceof this.ivm.lib.constructor) {
+      return { [TAG]: 'lib' };
     }
     if (isPromise(value)) {
       return { [TAG]: 'promise', id: this.onPromise(value) };

@@ -203,14 +203,23 @@ function prototypes(ivm, inProcess) {
     made[kind] = Object.create(base, members);
   }
   Object.defineProperties(made.Isolate, {
+    // The child's own isolate (id 0) is disposed from here; one its guest made (and gave out)
+    // is the child's to dispose, as any of its objects.
     isDisposed: {
       get() {
-        const { state, channel } = owner(this);
-        return state.disposing || state.gone !== null || channel.call(0, 'get isDisposed', []);
+        const { state } = owner(this);
+        return state.disposing || state.gone !== null || call(this, 'get isDisposed', []);
       },
       configurable: true,
     },
-    dispose: { value() { owner(this).state.dispose(); }, configurable: true, writable: true },
+    dispose: {
+      value() {
+        const { state, id } = owner(this);
+        return id === 0 ? state.dispose() : call(this, 'dispose', []);
+      },
+      configurable: true,
+      writable: true,
+    },
     createInspectorSession: { value() { return inspector.createSession(this, call, owner); }, configurable: true, writable: true },
   });
   made.Session = inspector.sessionPrototype([...inProcess].find((prototype) => prototype.constructor.name === 'Session'), call, owner);
