@@ -207,6 +207,25 @@ test('references to Node values work from isolate code: get, set, delete, apply,
   isolate.dispose();
 });
 
+test('Node values isolate code reached through References come back to Node as themselves, symbols too', () => {
+  const { isolate, context } = setup();
+  const symbol = Symbol('host');
+  const registered = Symbol.for('isolated-vm test');
+  const host = { inner: {}, symbol, registered, make: () => symbol, same: (a, b) => a.deref() === b.deref() };
+  context.global.setSync('host', new ivm.Reference(host));
+  const codes = ['host.getSync("inner")', 'host.getSync("symbol")', 'host.getSync("registered")', 'host.getSync("make", { reference: true }).applySync(undefined, [], { result: { reference: true } })'];
+  const [inner, bySymbol, byRegistered, made] = codes.map((code) => context.evalSync(code));
+  assert.ok([inner, bySymbol, byRegistered, made].every((reference) => reference instanceof ivm.Reference));
+  assert.equal(inner.deref(), host.inner);
+  assert.equal(bySymbol.deref(), symbol);
+  assert.equal(byRegistered.deref(), registered);
+  assert.equal(made.deref(), symbol);
+  // Given to Node by isolate code, as arguments, the same symbol reached twice is one symbol.
+  assert.equal(context.evalSync('host.getSync("same", { reference: true }).applySync(undefined, [host.getSync("symbol"), host.getSync("make", { reference: true }).applySync(undefined, [], { result: { reference: true } })])'), true);
+  assert.equal(context.evalSync('host.getSync("same", { reference: true }).applySync(undefined, [host.getSync("symbol"), host.getSync("registered")])'), false);
+  isolate.dispose();
+});
+
 test('a Reference constructed in Node operates on the Node value from Node too', async () => {
   const object = { a: 1 };
   const reference = new ivm.Reference(object);

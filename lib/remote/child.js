@@ -94,6 +94,7 @@ function stand(tag) {
       remove: (key) => ask('delete', [key]),
       copy: () => serialized(ask('copy', [])),
     });
+    codec.target(proxy, id);
     return codec.track(new ivm.Reference(proxy), proxy, id);
   }
   if (tag.kind === 'Callback') {

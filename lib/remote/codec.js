@@ -4,6 +4,7 @@
 // the other side (`encode`); what cannot be copied is held by the side it belongs to and crosses
 // as a tag, an object with the key TAG:
 //   { [TAG]: 'yours', id }             an object of the receiver, by its id there
+//   { [TAG]: 'yours', id, deref: true }  the value of the receiver's Reference `id` (see `target`)
 //   { [TAG]: 'object', id, kind, ... } an object of the sender (a Reference, Context, Script,
 //                                      Module, Callback or function, with its source); the
 //                                      receiver makes the object that stands for it (`stand(tag)`)
@@ -15,7 +16,7 @@
 //                                      in one copy (`parts`)
 //   { [TAG]: 'promise', id }           a promise of the sender, settled later by a RETURN for `id`
 //   { [TAG]: 'symbol', ... }            a symbol: a well-known or registered one as itself, any
-//                                      other as a new one of the same description (`symbolTag`)
+//                                      other as the receiver's stand-in for it (`symbolTag`)
 // An object held for the other side is let go of once the other side's stand-ins for it were
 // collected (`track`, and the channel's `forget`), or when the isolate ends.
 
@@ -46,6 +47,7 @@ class Codec {
     this.nextId = 1;
     // Stand-ins for the other side's objects (see `track`).
     this.standIns = new WeakMap(); // stand-in -> the id of its object there
+    this.targets = new WeakMap(); // value of this side standing for that of a Reference there -> its id
     this.newest = new Map(); // id there -> the newest stand-in for it, weakly
     this.holders = new Map(); // id there -> how many tracked objects still stand for it
     this.live = 0; // tracked objects not yet collected
@@ -105,6 +107,12 @@ class Codec {
     return standIn;
   }
 
+  // Makes `value` this side's stand-in for the value of the other side's Reference `id`, which it
+  // crosses back as (the Reference that stands for the Reference here derefs to it).
+  target(value, id) {
+    this.targets.set(value, id);
+  }
+
   collected(id) {
     this.live--;
     const left = (this.holders.get(id) ?? 1) - 1;
@@ -145,7 +153,7 @@ class Codec {
   // is called once per object (its tag is kept in `state.tags`).
   classify(value, state) {
     if (typeof value === 'symbol') {
-      state.tags.set(value, symbolTag(value));
+      state.tags.set(value, this.symbolTag(value));
       state.classes.set(value, WALK);
       return WALK;
     }
@@ -156,8 +164,9 @@ class Codec {
     if (known !== undefined) {
       return known;
     }
-    // A proxy is data, which our copies refuse with V8's message (its traps are not run here).
-    const tag = typeof value === 'object' && isProxy(value) ? undefined : this.tag(value);
+    // A proxy is data, which our copies refuse with V8's message (its traps are not run here),
+    // unless it stands for a value of the other side.
+    const tag = typeof value === 'object' && isProxy(value) ? this.targetTag(value) : this.tag(value);
     if (tag !== undefined) {
       state.tags.set(value, tag);
       state.classes.set(value, WALK);
@@ -177,8 +186,17 @@ class Codec {
     return found;
   }
 
+  targetTag(value) {
+    const id = this.targets.get(value);
+    return id === undefined ? undefined : { [TAG]: 'yours', id, deref: true };
+  }
+
   // The tag an object crosses as, if it is one of either side (or the module, or a copy).
   tag(value) {
+    const target = this.targetTag(value);
+    if (target !== undefined) {
+      return target;
+    }
     const theirs = this.standIns.get(value);
     if (theirs !== undefined) {
       return { [TAG]: 'yours', id: theirs };
@@ -248,6 +266,34 @@ class Codec {
     return placeholder;
   }
 
+  // A well-known or registered symbol crosses as itself; any other is held here, as an object of
+  // this side, and the receiver's stand-in for it is a symbol of the same description (the same
+  // one each time it crosses while it lives, and this one when it crosses back).
+  symbolTag(symbol) {
+    const wellKnown = WELL_KNOWN_SYMBOLS.get(symbol);
+    const key = Symbol.keyFor(symbol);
+    if (wellKnown !== undefined || key !== undefined) {
+      return { [TAG]: 'symbol', wellKnown, key };
+    }
+    const theirs = this.standIns.get(symbol);
+    return theirs !== undefined ? { [TAG]: 'yours', id: theirs } : { [TAG]: 'symbol', id: this.hold(symbol), description: symbol.description };
+  }
+
+  symbolOf({ wellKnown, key, id, description }) {
+    if (wellKnown !== undefined) {
+      return Symbol[wellKnown];
+    }
+    if (key !== undefined) {
+      return Symbol.for(key);
+    }
+    const known = this.standIn(id);
+    if (known !== undefined) {
+      return known;
+    }
+    const symbol = Symbol(description);
+    return this.track(symbol, symbol, id);
+  }
+
   // The stand-in for an object of the other side.
   standFor(tag) {
     const standIn = this.stand(tag);
@@ -277,7 +323,7 @@ class Codec {
     }
     switch (value[TAG]) {
       case 'yours':
-        return this.object(value.id);
+        return value.deref ? this.object(value.id).deref() : this.object(value.id);
       case 'ivm':
         return this.ivm;
       case 'lib':
@@ -295,7 +341,7 @@ class Codec {
       case 'promise':
         return this.stand(value);
       case 'symbol':
-        return symbolOf(value);
+        return this.symbolOf(value);
       default:
         state.seen.add(value);
         for (const key of Object.keys(value)) {
@@ -307,17 +353,6 @@ class Codec {
 }
 
 const WELL_KNOWN_SYMBOLS = new Map(Object.getOwnPropertyNames(Symbol).filter((name) => typeof Symbol[name] === 'symbol').map((name) => [Symbol[name], name]));
-
-function symbolTag(symbol) {
-  return { [TAG]: 'symbol', wellKnown: WELL_KNOWN_SYMBOLS.get(symbol), key: Symbol.keyFor(symbol), description: symbol.description };
-}
-
-function symbolOf({ wellKnown, key, description }) {
-  if (wellKnown !== undefined) {
-    return Symbol[wellKnown];
-  }
-  return key !== undefined ? Symbol.for(key) : Symbol(description);
-}
 
 // Whether an object is a plain object or array, which node:v8 and our copies write alike
 // (proxies, `arguments` and module namespaces our copies refuse with V8's messages).
