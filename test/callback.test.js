@@ -33,6 +33,33 @@ test('callback arguments and results are copied', () => {
   isolate.dispose();
 });
 
+test('callback arguments are copied together: what they share stays shared, and a symbol is named as V8 names it', () => {
+  const { isolate, context } = setup();
+  context.global.setSync('ivm', ivm);
+  let received;
+  const keep = (...args) => {
+    received = args;
+  };
+  context.global.setSync('keep', keep);
+  context.global.setSync('callback', new ivm.Callback(keep));
+  for (const name of ['keep', 'callback']) {
+    context.evalSync(`{ const o = { x: 1 }; const buffer = new ArrayBuffer(4); ${name}(o, o, { o }, buffer, new Uint8Array(buffer, 2), 7) }`);
+    assert.equal(received.length, 6);
+    assert.ok(received[0] === received[1] && received[2].o === received[0], name);
+    assert.equal(received[4].buffer, received[3], name);
+    assert.equal(received[4].byteOffset, 2);
+    assert.equal(received[5], 7);
+    assert.throws(() => context.evalSync(`${name}(1, Symbol("s"))`), { name: 'TypeError', message: 'Symbol(s) could not be cloned.' });
+  }
+  // The other way, a Callback of the guest called from Node.
+  const same = context.evalSync('new ivm.Callback((a, b) => a === b && a.x === 1)');
+  const o = { x: 1 };
+  assert.equal(same(o, o), true);
+  assert.equal(same({ x: 1 }, { x: 1 }), false);
+  assert.throws(() => same(Symbol('n')), { name: 'TypeError', message: 'Symbol(n) could not be cloned.' });
+  isolate.dispose();
+});
+
 test('new Callback() in async mode returns a promise inside the isolate', async () => {
   const { isolate, context } = setup();
   context.global.setSync('later', new ivm.Callback((x) => x * 2, { async: true }));

@@ -8,7 +8,7 @@ use crate::isolate::executor;
 use crate::ops::front::Front;
 use crate::ops::Realm;
 use crate::transfer::handle::Handle;
-use crate::transfer::{serializer, v8conv, CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
+use crate::transfer::{serializer, v8conv, CallMode, CallbackData, CopyData, Primitive, RefData, Str, TransferOptions, Transferable};
 
 pub struct V8Call<'a, 's, 'i> {
   scope: &'a mut v8::PinScope<'s, 'i>,
@@ -93,6 +93,16 @@ impl Front for V8Call<'_, '_, '_> {
       }
     }
     serializer::copy_from_v8(self.scope, self.arg(index), transfer_out, &buffers)
+  }
+
+  fn primitive(&mut self, index: usize) -> Result<Option<Primitive>> {
+    Ok(v8conv::primitive_from_v8(self.scope, self.arg(index)))
+  }
+
+  fn copy_arguments(&mut self) -> Result<Arc<CopyData>> {
+    let arguments: Vec<_> = (0..self.argc()).map(|index| self.arg(index)).collect();
+    let array = v8::Array::new_with_elements(self.scope, &arguments);
+    serializer::copy_from_v8(self.scope, array.into(), false, &[])
   }
 
   fn reference(&mut self, index: usize, inherit: bool) -> Result<Arc<RefData>> {

@@ -14,7 +14,7 @@ use crate::host::NodeEnv;
 use crate::ops::front::Front;
 use crate::ops::Realm;
 use crate::transfer::handle::Handle;
-use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
+use crate::transfer::{CallMode, CallbackData, CopyData, Primitive, RefData, Str, TransferOptions, Transferable};
 
 pub struct NodeCall {
   pub napi: Napi,
@@ -103,6 +103,18 @@ impl Front for NodeCall {
   fn copy(&mut self, index: usize, transfer_out: bool, transfer_list: Option<usize>) -> Result<Arc<CopyData>> {
     let list = transfer_list.map(|i| self.arg(i)).filter(|list| self.napi.is_array(*list).unwrap_or(false));
     crate::bridge::copy::copy_from_napi(self.napi, self.arg(index), transfer_out, list)
+  }
+
+  fn primitive(&mut self, index: usize) -> Result<Option<Primitive>> {
+    self.napi.primitive(self.arg(index))
+  }
+
+  fn copy_arguments(&mut self) -> Result<Arc<CopyData>> {
+    let array = self.napi.array(self.argc())?;
+    for index in 0..self.argc() {
+      self.napi.set_element(array, index as u32, self.arg(index))?;
+    }
+    crate::bridge::copy::copy_from_napi(self.napi, array, false, None)
   }
 
   fn reference(&mut self, index: usize, inherit: bool) -> Result<Arc<RefData>> {

@@ -12,7 +12,7 @@ use super::Realm;
 use crate::bridge::completion::Completion;
 use crate::error::Result;
 use crate::transfer::handle::Handle;
-use crate::transfer::{CallMode, CallbackData, CopyData, RefData, Str, TransferOptions, Transferable};
+use crate::transfer::{CallMode, CallbackData, CopyData, Primitive, RefData, Str, TransferOptions, Transferable};
 
 pub trait Front {
   /// The world the call comes from.
@@ -37,6 +37,10 @@ pub trait Front {
   /// A copy of an argument (isolated-vm's `ExternalCopy::Copy`): a top-level ArrayBuffer is moved
   /// with `transfer_out`, as are the ArrayBuffers of the array argument at `transfer_list`.
   fn copy(&mut self, index: usize, transfer_out: bool, transfer_list: Option<usize>) -> Result<Arc<CopyData>>;
+  /// An argument that is a primitive (not a symbol), as it is.
+  fn primitive(&mut self, index: usize) -> Result<Option<Primitive>>;
+  /// A copy of all the arguments, as one array.
+  fn copy_arguments(&mut self) -> Result<Arc<CopyData>>;
   /// A Reference to an argument, in this world.
   fn reference(&mut self, index: usize, inherit: bool) -> Result<Arc<RefData>>;
   /// A Callback around a function argument of this world.

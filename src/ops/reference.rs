@@ -7,7 +7,7 @@ use super::{guard, Work};
 use crate::bridge::convert as node_convert;
 use crate::error::{Error, Result};
 use crate::host::napi::{Napi, Value as NapiValue};
-use crate::transfer::{serializer, v8conv, RefData, RefTarget, Remote, Str, TransferOptions, TransferType, Transferable, TypeOf};
+use crate::transfer::{serializer, v8conv, CopyData, RefData, RefTarget, Remote, Str, TransferOptions, TransferType, Transferable, TypeOf};
 
 /// A property key: a string, or an array index.
 #[derive(Clone)]
@@ -236,9 +236,29 @@ pub fn delete(data: &Arc<RefData>, key: Key) -> Result<Work> {
   ))
 }
 
+/// The arguments of a call into another world: each transferred on its own, or all copied
+/// together as one array (see ops::callback).
+pub enum Arguments {
+  Each(Vec<Transferable>),
+  Together(Arc<CopyData>),
+}
+
+impl From<Vec<Transferable>> for Arguments {
+  fn from(each: Vec<Transferable>) -> Arguments {
+    Arguments::Each(each)
+  }
+}
+
 /// Calls the referenced function with `receiver` and `arguments` (already transferable); the
 /// result is transferred out with `result`.
-pub fn apply(target: &RefTarget, receiver: Transferable, arguments: Vec<Transferable>, timeout_ms: u32, result: TransferOptions) -> Work {
+pub fn apply(
+  target: &RefTarget,
+  receiver: Transferable,
+  arguments: impl Into<Arguments>,
+  timeout_ms: u32,
+  result: TransferOptions,
+) -> Work {
+  let arguments = arguments.into();
   match target {
     RefTarget::Isolate { value, context } => {
       let (value, context) = (value.clone(), context.clone());
@@ -257,10 +277,13 @@ pub fn apply(target: &RefTarget, receiver: Transferable, arguments: Vec<Transfer
             return Err(Error::type_error("Reference is not a function"));
           }
           let receiver = node_convert::to_napi(napi, receiver)?;
-          let mut argv = Vec::with_capacity(arguments.len());
-          for argument in arguments {
-            argv.push(node_convert::to_napi(napi, argument)?);
-          }
+          let argv = match arguments {
+            Arguments::Each(each) => each.into_iter().map(|argument| node_convert::to_napi(napi, argument)).collect::<Result<Vec<_>>>()?,
+            Arguments::Together(data) => {
+              let array = node_convert::to_napi(napi, Transferable::Copy { data, transfer_in: false })?;
+              (0..napi.array_len(array)?).map(|index| napi.get_element(array, index)).collect::<Result<Vec<_>>>()?
+            }
+          };
           let value = napi.call(receiver, callee, &argv)?;
           node_convert::transfer_out(napi, value, result)
         }),
@@ -274,7 +297,7 @@ fn apply_in_isolate(
   value: &Remote<v8::Value>,
   context: &Remote<v8::Context>,
   receiver: Transferable,
-  arguments: Vec<Transferable>,
+  arguments: Arguments,
   timeout_ms: u32,
   result: TransferOptions,
 ) -> Result<Transferable> {
@@ -283,10 +306,14 @@ fn apply_in_isolate(
   let scope = &mut v8::ContextScope::new(scope, context);
   let function = v8::Local::<v8::Function>::try_from(value.open(scope)).map_err(|_| Error::type_error("Reference is not a function"))?;
   let receiver = v8conv::to_v8(scope, receiver)?;
-  let mut argv = Vec::with_capacity(arguments.len());
-  for argument in arguments {
-    argv.push(v8conv::to_v8(scope, argument)?);
-  }
+  let argv = match arguments {
+    Arguments::Each(each) => each.into_iter().map(|argument| v8conv::to_v8(scope, argument)).collect::<Result<Vec<_>>>()?,
+    Arguments::Together(data) => {
+      let array = v8conv::to_v8(scope, Transferable::Copy { data, transfer_in: false })?;
+      let array = v8::Local::<v8::Array>::try_from(array).map_err(|_| Error::generic("isolated-vm: arguments are not an array"))?;
+      (0..array.length()).map(|index| array.get_index(scope, index).ok_or(Error::Pending)).collect::<Result<Vec<_>>>()?
+    }
+  };
   let started = Instant::now();
   let value = guard::run_user_code(scope, timeout_ms, result.promise, |scope| function.call(scope, receiver, &argv))?;
   let value = v8conv::transfer_out(scope, value, result)?;
