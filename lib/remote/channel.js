@@ -4,7 +4,8 @@
 // as JSON or in V8's serialization format: see messages.js) holding one of:
 //   [CALL, id, target, name, args]  run `name` on the receiver's object `target`
 //   [RETURN, id, ok, value]         the outcome of a call, or the settling of a promise
-// (a CALL of `forget` on target 0 tells the receiver which of its objects are no longer used)
+// (a CALL of `forget` on target 0 tells the receiver which of its objects are no longer used,
+// one of `warm` does nothing: see `Channel.warm`)
 // Every call is synchronous: it writes its CALL and then reads the socket itself, with blocking
 // reads (binding.channelRead), until its RETURN comes; calls the other side makes meanwhile are
 // served in between, so calls nest both ways as they do in one process. A method that gives a
@@ -29,6 +30,8 @@ const CALL = 0;
 const RETURN = 1;
 // The call by which a side tells the other it let go of objects of the other (target 0).
 const FORGET = 'forget';
+// The call that only warms the code serving calls (target 0, see `Channel.warm`).
+const WARM = 'warm';
 // How deep calls may nest through the channel (a host function calling the guest calling a host
 // function...): deeper, a call fails at once, before anything is sent, with the RangeError a
 // stack overflow gives in one process. Each level holds both runtimes' frames on both sides'
@@ -89,6 +92,18 @@ class Channel {
     });
     socket.on('close', () => this.close('closed'));
     socket.on('error', () => this.close('closed'));
+  }
+
+  // Writes, before the channel over `fd` is made (to a child started ahead), a call the other
+  // side answers like any but does nothing for, under id 0, for which no call waits (the answer
+  // is dropped): its code that reads, serves and answers calls then runs once before the first
+  // real call, which would otherwise wait for it to be compiled (most of a new isolate's start).
+  static warm(binding, fd) {
+    const payload = Buffer.from(messages.serialize([CALL, 0, 0, WARM, []]));
+    const frame = Buffer.allocUnsafe(4 + payload.length);
+    frame.writeUInt32LE(payload.length, 0);
+    payload.copy(frame, 4);
+    binding.channelWrite(fd, frame);
   }
 
   call(target, name, args) {
@@ -386,7 +401,11 @@ class Channel {
     let ok = true;
     let result;
     try {
-      result = target === 0 && name === FORGET ? this.forget(args[0]) : this.serve(target, name, this.codec.decode(args));
+      if (target === 0 && name === FORGET) {
+        result = this.forget(args[0]);
+      } else if (target !== 0 || name !== WARM) {
+        result = this.serve(target, name, this.codec.decode(args));
+      }
     } catch (error) {
       ok = false;
       result = error;

@@ -154,7 +154,8 @@ if (zone !== '') {
 // An isolate with the default options, made while the child waits as a spare: most isolates are
 // asked for with those, and then start at once.
 const ready = new ivm.Isolate();
-// And the code that reads, serves and answers calls, run once ahead for the same reason.
+// And the code that writes and reads the messages of a call, run a few times ahead for the same
+// reason (the parent's first message, a `warm` call, runs the rest: see Channel.warm).
 for (let i = 0; i < 3; i++) {
   const payload = Buffer.from(messages.serialize(codec.encode([0, i, 0, 'create', [{ memoryLimit: 128 }]])));
   codec.decode(messages.deserialize(payload, 0, payload.length));

@@ -252,6 +252,7 @@ function prototypes(ivm, inProcess) {
 }
 
 let madePrototypes;
+let callbackModes;
 
 // A child process for an isolate: its channel's socket and descriptor, and `output`, what it
 // last wrote to stderr (V8's last words when it gives up), read as it comes and at once
@@ -290,6 +291,8 @@ function startChild(binding) {
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', output.keep);
   const socket = child.stdio[3];
+  // The child's code that serves calls runs once now, not in the first real call.
+  Channel.warm(binding, socket._handle.fd);
   child.unref();
   child.stderr.unref();
   socket.unref();
@@ -333,7 +336,8 @@ function createIsolate(ivm, binding, hostOptions, options) {
   if (onCatastrophicError !== undefined && typeof onCatastrophicError !== 'function') {
     throw new TypeError('`onCatastrophicError` must be a function');
   }
-  const callbackModes = Object.fromEntries(Object.entries(binding.protocol().callbackModes).map(([name, number]) => [number, name]));
+  // The names of the Callback modes, by their numbers (read once: the protocol is a native call).
+  callbackModes ??= Object.fromEntries(Object.entries(binding.protocol().callbackModes).map(([name, number]) => [number, name]));
   const { child, socket, fd, output } = takeSpare() ?? startChild(binding);
   // The next isolate starts from a child already running (started once this call is over).
   setImmediate(() => {
