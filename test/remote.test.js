@@ -11,7 +11,7 @@ const { promisify } = require('node:util');
 
 const ivm = require('..');
 const runtime = require('./support/runtime');
-const { isolateChildren: children, cpuTicks, ended } = require('./support/processes');
+const { isolateChildren: children, cpuTicks, ended, startIsolate } = require('./support/processes');
 
 const run = promisify(execFile);
 const onNode = runtime.skipUnless(runtime.name === 'node', 'out-of-process isolates need Node.js');
@@ -21,15 +21,7 @@ const filtered = runtime.skipUnless(runtime.name === 'node' && process.platform 
 const canUnshare = process.platform === 'linux' && fs.existsSync('/usr/share/zoneinfo/Asia/Tokyo') && spawnSync('unshare', ['-rm', 'true']).status === 0;
 const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
 
-
-// A new out-of-process isolate and the pid of its child: a new child, or else the spare started
-// ahead, which is the newest (lib/remote/parent.js starts one after each isolate).
-function start(options = {}) {
-  const before = children();
-  const isolate = new ivm.Isolate({ ...options, outOfProcess: true });
-  const [started] = children().filter((each) => !before.includes(each));
-  return { isolate, pid: started ?? Math.max(...before) };
-}
+const start = (options) => startIsolate(ivm, options);
 
 // The pid of the child of `context`'s isolate, told from the others by making it busy: it runs an
 // endless loop (an ignored call, so the child still serves calls) and uses the most CPU time.

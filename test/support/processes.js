@@ -56,4 +56,13 @@ async function ended(pid, ms = 30_000) {
   return !running(pid);
 }
 
-module.exports = { running, isolateChildren, cpuTicks, residentKb, ended };
+// A new out-of-process isolate of `ivm` and the pid of its child: a new child, or else the spare
+// started ahead, which is the newest (lib/remote/parent.js starts one after each isolate).
+function startIsolate(ivm, options = {}) {
+  const before = isolateChildren();
+  const isolate = new ivm.Isolate({ ...options, outOfProcess: true });
+  const [started] = isolateChildren().filter((each) => !before.includes(each));
+  return { isolate, pid: started ?? Math.max(...before) };
+}
+
+module.exports = { running, isolateChildren, cpuTicks, residentKb, ended, startIsolate };
