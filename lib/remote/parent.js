@@ -412,7 +412,8 @@ function createIsolate(ivm, binding, hostOptions, options) {
     if (transferIn !== undefined) {
       // Used once, as in one process.
       copiesInto.delete(value);
-      return { [TAG]: 'copyInto', parts: binding.externalCopyExport(value), transferIn };
+      // With transferIn, its buffers move out of the copy, which is then invalid, as in one process.
+      return { [TAG]: 'copyInto', parts: binding.externalCopyExport(value, transferIn), transferIn };
     }
     if (Object.getPrototypeOf(value)?.constructor?.name === 'ExternalCopyInto') {
       throw new Error('The return value of `copyInto()` should only be used once');

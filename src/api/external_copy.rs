@@ -62,24 +62,27 @@ pub fn release(front: &mut dyn Front) -> Result<()> {
 // below, which hold the copy's own bytes: what crosses is exactly what our V8 wrote, rebuilt by
 // the same code on the other side.
 
-parameters!(export_at: copy);
+parameters!(export_at: copy, transferIn);
 /// `externalCopyExport`: the parts of an ExternalCopy, or of what `copyInto()` gave, that
 /// `externalCopyImport(...parts)` makes a copy of again: `[0, primitive]`, `[1, buffer]` or
 /// `[1, buffer, undefined, viewKind, byteOffset, byteLength]` (the whole buffer of a view), or
 /// `[2, bytes, transferred]` (the value in V8's format and the ArrayBuffers of its transfer list).
+/// With `transferIn` true (it may be left out), the buffers are moved out of the copy, which is then invalid, as when
+/// `copyInto({ transferIn: true })` is given to an isolate of this process.
 pub fn export(front: &mut dyn Front) -> Result<()> {
   let data = match &*front.handle(export_at::copy)? {
     Handle::ExternalCopy(data) | Handle::CopyInto { data, .. } => data.get()?,
     _ => return Err(Error::illegal_invocation()),
   };
-  front.ret(Transferable::List(exported(&data)?))
+  let take = !front.is_nullish(export_at::transferIn) && front.boolean(export_at::transferIn)?;
+  front.ret(Transferable::List(exported(&data, take)?))
 }
 
-fn exported(data: &CopyData) -> Result<Vec<Transferable>> {
+fn exported(data: &CopyData, take: bool) -> Result<Vec<Transferable>> {
   Ok(match &data.payload {
     Payload::Primitive(value) => vec![Transferable::Number(0.0), value.clone()],
     Payload::Buffer { bytes, view } => {
-      let mut parts = vec![Transferable::Number(1.0), array_buffer(valid(bytes.lock().as_ref())?)];
+      let mut parts = vec![Transferable::Number(1.0), array_buffer(moved_or_copied(&mut bytes.lock(), take)?)];
       if let Some(view) = view {
         let (offset, length) = (view.byte_offset as f64, view.byte_length as f64);
         parts.extend([
@@ -95,8 +98,11 @@ fn exported(data: &CopyData) -> Result<Vec<Transferable>> {
     Payload::Serialized(serialized) if !serialized.handles.is_empty() => return Err(not_crossing("An isolated-vm object")),
     Payload::Serialized(serialized) if !serialized.wasm.is_empty() => return Err(not_crossing("A WebAssembly.Module")),
     Payload::Serialized(serialized) if serialized.shared.is_empty() => {
-      let transferred = serialized.buffers.lock().iter().map(|bytes| Ok(array_buffer(valid(bytes.as_ref())?))).collect::<Result<_>>()?;
-      vec![Transferable::Number(2.0), array_buffer(&Bytes::copy_of(&serialized.bytes)), Transferable::List(transferred)]
+      let mut buffers = serialized.buffers.lock();
+      // All or none: where one was moved away already, the others stay.
+      buffers.iter().try_for_each(|bytes| valid(bytes.as_ref()).map(drop))?;
+      let transferred = buffers.iter_mut().map(|bytes| moved_or_copied(bytes, take).map(array_buffer)).collect::<Result<_>>()?;
+      vec![Transferable::Number(2.0), array_buffer(Bytes::copy_of(&serialized.bytes)), Transferable::List(transferred)]
     }
     Payload::Serialized(_) | Payload::Shared { .. } => return Err(not_crossing("A SharedArrayBuffer")),
   })
@@ -111,9 +117,15 @@ fn valid(bytes: Option<&Bytes>) -> Result<&Bytes> {
   bytes.ok_or_else(|| Error::generic("Array buffer is invalid"))
 }
 
-/// A new ArrayBuffer of the caller's world holding a copy of `bytes`.
-fn array_buffer(bytes: &Bytes) -> Transferable {
-  let data = CopyData::new(Payload::Buffer { bytes: Mutex::new(Some(Bytes::copy_of(bytes.as_slice()))), view: None });
+/// The bytes of a buffer not moved away: moved out with `take`, else copied.
+fn moved_or_copied(bytes: &mut Option<Bytes>, take: bool) -> Result<Bytes> {
+  let held = if take { bytes.take() } else { bytes.as_ref().map(|bytes| Bytes::copy_of(bytes.as_slice())) };
+  held.ok_or_else(|| Error::generic("Array buffer is invalid"))
+}
+
+/// A new ArrayBuffer of the caller's world holding `bytes`.
+fn array_buffer(bytes: Bytes) -> Transferable {
+  let data = CopyData::new(Payload::Buffer { bytes: Mutex::new(Some(bytes)), view: None });
   // The only holder of that copy: its memory moves into the new ArrayBuffer.
   Transferable::Copy { data, transfer_in: true }
 }
