@@ -676,11 +676,18 @@ class Writer {
 }
 
 // `standIns`: objects that stand for objects of another process, copied by their handler's
-// `copy()` (see lib/host.js).
-module.exports = function createSerializer(binding, lib, facadePrototypes, standIns) {
+// `copy()` (see lib/host.js); `remotePrototypes`: the prototypes of the objects standing for
+// those of out-of-process isolates, which no copy can hold (lib/remote/parent.js).
+module.exports = function createSerializer(binding, lib, facadePrototypes, standIns, remotePrototypes) {
   // isolated-vm objects (with the class prototypes of the facade, or the module itself) are
-  // host objects; the binding confirms they are real.
-  const isHandle = (object, prototype) => facadePrototypes.has(prototype) && binding.isHandle(object);
+  // host objects; the binding confirms they are real. One of an out-of-process isolate is an
+  // error (it would be copied as an empty object).
+  const isHandle = (object, prototype) => {
+    if (remotePrototypes.has(prototype)) {
+      throw new TypeErrorCtor('An object of an out-of-process isolate could not be cloned');
+    }
+    return facadePrototypes.has(prototype) && binding.isHandle(object);
+  };
 
   function transfersOf(transferList) {
     if (transferList === undefined) {

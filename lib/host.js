@@ -16,9 +16,12 @@ const structuredCloneFn = structuredClone;
 // Reference to a Node object of the parent), whose `get`, `set`, `delete` and copy are their
 // handler's: that process applies the rules below, or copies, its own object.
 const standIns = new WeakMap();
+// The prototypes of the objects that stand for those of out-of-process isolates (added by
+// lib/remote/parent.js), which copies refuse.
+const remotePrototypes = new Set();
 
 module.exports = function createHost(binding, lib, facadePrototypes) {
-  const serialize = createSerializer(binding, lib, facadePrototypes, standIns);
+  const serialize = createSerializer(binding, lib, facadePrototypes, standIns, remotePrototypes);
 
   // Moves an ArrayBuffer's memory to a new ArrayBuffer only we hold; the original is detached.
   function detach(buffer) {
@@ -138,3 +141,4 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
 };
 
 module.exports.standIns = standIns;
+module.exports.remotePrototypes = remotePrototypes;

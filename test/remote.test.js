@@ -428,6 +428,37 @@ test('References, Callbacks, ExternalCopies and promises cross both ways', onNod
   isolate.dispose();
 });
 
+test('objects of in-process isolates or of another out-of-process isolate cannot be given to one: a clear error, never an empty copy', onNode, () => {
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const context = isolate.createContextSync();
+  const local = new ivm.Isolate({ outOfProcess: false });
+  const localContext = local.createContextSync();
+  const other = new ivm.Isolate({ outOfProcess: true });
+  const otherContext = other.createContextSync();
+  const ofThisProcess = { name: 'TypeError', message: 'Objects of in-process isolates cannot be given to an out-of-process isolate' };
+  for (const object of [local, localContext, local.compileScriptSync('1'), localContext.evalSync('({})', { reference: true })]) {
+    assert.throws(() => context.global.setSync('x', object), ofThisProcess);
+    assert.throws(() => context.evalClosureSync('return 1', [object]), ofThisProcess);
+  }
+  const ofAnother = { name: 'TypeError', message: 'An object of an out-of-process isolate can only be given to that isolate' };
+  for (const object of [other, otherContext, otherContext.global]) {
+    assert.throws(() => context.global.setSync('x', object), ofAnother);
+    assert.throws(() => context.global.setSync('x', { nested: [object] }, { copy: true }), ofAnother);
+    assert.throws(() => isolate.compileScriptSync('1').runSync(object), ofAnother);
+    // Nor kept in a copy (which would hold an empty object instead).
+    assert.throws(() => new ivm.ExternalCopy({ object }), { name: 'TypeError', message: 'An object of an out-of-process isolate could not be cloned' });
+    // Nor given to an in-process isolate.
+    assert.throws(() => localContext.global.setSync('x', object), { name: 'TypeError', message: 'A non-transferable value was passed' });
+  }
+  // Its own objects, and References to this process's values, it takes.
+  context.global.setSync('own', context.global);
+  context.global.setSync('host', new ivm.Reference({ here: true }));
+  assert.equal(context.evalSync('own.getSync("host").getSync("here")'), true);
+  for (const each of [isolate, local, other]) {
+    each.dispose();
+  }
+});
+
 test('a SharedArrayBuffer cannot cross a process boundary: a clear error', onNode, () => {
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const context = isolate.createContextSync();

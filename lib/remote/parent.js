@@ -11,6 +11,7 @@ const path = require('node:path');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
 const { requested: requestedV8Flags, emit: emitV8FlagWarnings } = require('../flags');
+const { remotePrototypes } = require('../host');
 const inspector = require('./inspector');
 
 const CHILD = path.join(__dirname, 'child.js');
@@ -23,6 +24,9 @@ const DISPOSE_GRACE_MS = 10_000;
 const PENDING_POLL_MS = 20;
 // What onCatastrophicError is told, as for in-process isolates.
 const OUT_OF_MEMORY = 'Catastrophic out-of-memory error';
+// What cannot be given to an out-of-process isolate (see README.md).
+const OF_ANOTHER_ISOLATE = 'An object of an out-of-process isolate can only be given to that isolate';
+const OF_THIS_PROCESS = 'Objects of in-process isolates cannot be given to an out-of-process isolate';
 
 // The methods and getters of each class; the methods in ASYNC give promises.
 const SURFACE = {
@@ -247,6 +251,7 @@ function prototypes(ivm, inProcess) {
   Object.defineProperty(made.Module, 'dependencySpecifiers', { get() { return [...owner(this).dependencySpecifiers]; }, configurable: true });
   for (const prototype of Object.values(made)) {
     Object.freeze(prototype);
+    remotePrototypes.add(prototype);
   }
   return made;
 }
@@ -398,8 +403,15 @@ function createIsolate(ivm, binding, hostOptions, options) {
     }
     return codec.track(standIn, standIn, tag.id);
   };
+  // (This child's own objects were found before: see Codec#tag.)
   const describe = (value) => {
+    if (owners.has(value)) {
+      throw new TypeError(OF_ANOTHER_ISOLATE);
+    }
     if (value instanceof ivm.Reference) {
+      if (!binding.referenceIsHere(value)) {
+        throw new TypeError(OF_THIS_PROCESS);
+      }
       return { kind: 'Reference', type: value.typeof };
     }
     if (value instanceof ivm.Callback) {
@@ -417,6 +429,10 @@ function createIsolate(ivm, binding, hostOptions, options) {
     }
     if (Object.getPrototypeOf(value)?.constructor?.name === 'ExternalCopyInto') {
       throw new Error('The return value of `copyInto()` should only be used once');
+    }
+    // An Isolate, Context, Script, Module, session or Dereference of this process.
+    if (facadePrototypes.has(Object.getPrototypeOf(value))) {
+      throw new TypeError(OF_THIS_PROCESS);
     }
     return undefined;
   };

@@ -112,6 +112,7 @@ pub static FUNCTIONS: &[Binding] = bindings! {
 pub static REMOTE_FUNCTIONS: &[Binding] = bindings! {
   "externalCopyExport" => external_copy::export / export_at,
   "externalCopyImport" => external_copy::import / import_at,
+  "referenceIsHere" => reference::is_here / reference_at,
 };
 
 /// Binding functions for the tests only, given to Node when the environment variable

@@ -24,6 +24,14 @@ fn is_in_realm(data: &RefData, realm: &Realm) -> bool {
   }
 }
 
+/// `referenceIsHere`: whether the referenced value is of the caller's world, where `deref()`
+/// gives it (an out-of-process isolate, lib/remote/, is given References to those only).
+pub fn is_here(front: &mut dyn Front) -> Result<()> {
+  let data = data(front)?;
+  let here = is_in_realm(&data, &front.realm());
+  front.ret(Transferable::Bool(here))
+}
+
 parameters!(new_at: instance, value, unsafeInherit);
 /// `referenceNew`
 pub fn new(front: &mut dyn Front) -> Result<()> {
