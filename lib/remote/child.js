@@ -22,7 +22,7 @@ const { Codec, TAG } = require('./codec');
 const { ChildSession } = require('./inspector');
 
 const FD = 3;
-// (An Isolate here is one the guest made: the parent's own isolate is its target 0.)
+// (An Isolate is the parent's own, which crosses as id 0, or one the guest made.)
 const KINDS = [[ivm.Reference, 'Reference'], [ivm.Context, 'Context'], [ivm.Script, 'Script'], [ivm.Module, 'Module'], [ivm.Isolate, 'Isolate']];
 
 // This side's objects the parent may use, by kind; compiled code carries its cachedData results.

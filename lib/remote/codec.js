@@ -94,8 +94,8 @@ class Codec {
   }
 
   // Makes `standIn` this side's object for the other side's object `id` (0: the isolate itself,
-  // whose child never lets go of it). `held` is what users hold through it: once it is collected, and no other
-  // stand-in for `id` lives, `onRelease(id)` is told.
+  // which the child never lets go of). `held` is what users hold through it: once it is
+  // collected, and no other stand-in for `id` lives, `onRelease(id)` is told.
   track(standIn, held, id) {
     this.live++;
     this.collection.register(held, id);

@@ -67,8 +67,8 @@ parameters!(export_at: copy, transferIn);
 /// `externalCopyImport(...parts)` makes a copy of again: `[0, primitive]`, `[1, buffer]` or
 /// `[1, buffer, undefined, viewKind, byteOffset, byteLength]` (the whole buffer of a view), or
 /// `[2, bytes, transferred]` (the value in V8's format and the ArrayBuffers of its transfer list).
-/// With `transferIn` true (it may be left out), the buffers are moved out of the copy, which is then invalid, as when
-/// `copyInto({ transferIn: true })` is given to an isolate of this process.
+/// With `transferIn` true (it may be left out), the buffers are moved out of the copy, which is
+/// then invalid, as when `copyInto({ transferIn: true })` is given to an isolate of this process.
 pub fn export(front: &mut dyn Front) -> Result<()> {
   let data = match &*front.handle(export_at::copy)? {
     Handle::ExternalCopy(data) | Handle::CopyInto { data, .. } => data.get()?,
