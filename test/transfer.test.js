@@ -40,6 +40,33 @@ test('copy, externalCopy and reference options on arguments', () => {
   isolate.dispose();
 });
 
+test('released objects pass on as released objects of their class (a released copy cannot be given)', runtime.inProcessOnly('a released Reference of the host, or an object of another isolate, cannot be given to it'), () => {
+  const isolate = new ivm.Isolate();
+  const context = isolate.createContextSync();
+  context.global.setSync('ivm', ivm);
+  const other = new ivm.Isolate();
+  const released = {
+    Reference: [new ivm.Reference({}), 'x.typeof', 'Reference has been released'],
+    Context: [other.createContextSync(), 'x.evalSync("1")', 'Context is released'],
+    Module: [other.compileModuleSync('export default 1'), 'x.namespace', 'Module has been released'],
+  };
+  for (const [name, [object, use, message]] of Object.entries(released)) {
+    object.release();
+    context.global.setSync('x', object);
+    assert.equal(context.evalSync(`x instanceof ivm.${name}`), true, name);
+    assert.throws(() => context.evalSync(use), { name: 'Error', message }, name);
+    // And back, still released.
+    const back = context.global.getSync('x');
+    assert.ok(back instanceof ivm[name], name);
+    assert.equal(context.evalClosureSync('return $0 instanceof ivm.' + name, [back]), true, name);
+  }
+  const copy = new ivm.ExternalCopy(1);
+  copy.release();
+  assert.throws(() => context.global.setSync('x', copy), { name: 'Error', message: 'Copy has been released' });
+  isolate.dispose();
+  other.dispose();
+});
+
 test('the promise option proxies an isolate promise to Node', async () => {
   const { isolate, context } = setup();
   assert.equal(await context.evalSync('Promise.resolve(5)', { promise: true }), 5);

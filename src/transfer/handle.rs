@@ -57,6 +57,16 @@ impl<T> Releasable<T> {
     Releasable { data: Mutex::new(Some(data)), released_message }
   }
 
+  /// One released already (see `Transferable::Released`).
+  pub fn released(released_message: &'static str) -> Releasable<T> {
+    Releasable { data: Mutex::new(None), released_message }
+  }
+
+  /// What passing it on gives: `transferable` of its data, or a released one of `kind`.
+  fn passed_on(&self, kind: Kind, transferable: fn(Arc<T>) -> Transferable) -> Transferable {
+    self.data.lock().clone().map_or(Transferable::Released(kind), transferable)
+  }
+
   pub fn get(&self) -> Result<Arc<T>> {
     self.data.lock().clone().ok_or_else(|| Error::generic(self.released_message))
   }
@@ -122,6 +132,10 @@ impl Handle {
       Transferable::Module(data) => Handle::Module(Releasable::new(data.clone(), msg::MODULE_RELEASED)),
       Transferable::Session(data) => Handle::Session(data.clone()),
       Transferable::Lib => Handle::Lib,
+      Transferable::Released(Kind::Context) => Handle::Context(Releasable::released(msg::CONTEXT_RELEASED)),
+      Transferable::Released(Kind::Script) => Handle::Script(Releasable::released(msg::SCRIPT_RELEASED)),
+      Transferable::Released(Kind::Module) => Handle::Module(Releasable::released(msg::MODULE_RELEASED)),
+      Transferable::Released(Kind::Reference) => Handle::Reference(Releasable::released(msg::REFERENCE_RELEASED)),
       Transferable::Reference(data) => Handle::Reference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::DereferenceHandle(data) => Handle::Dereference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::ExternalCopy(data) => Handle::ExternalCopy(Releasable::new(data.clone(), msg::COPY_RELEASED)),
@@ -136,11 +150,11 @@ impl Handle {
   pub fn transfer_out(&self) -> Result<Transferable> {
     Ok(match self {
       Handle::Isolate(core) => Transferable::Isolate(core.clone()),
-      Handle::Context(data) => Transferable::Context(data.get()?),
-      Handle::Script(data) => Transferable::Script(data.get()?),
-      Handle::Module(data) => Transferable::Module(data.get()?),
+      Handle::Context(data) => data.passed_on(Kind::Context, Transferable::Context),
+      Handle::Script(data) => data.passed_on(Kind::Script, Transferable::Script),
+      Handle::Module(data) => data.passed_on(Kind::Module, Transferable::Module),
       Handle::Session(_) => return Err(Error::type_error(msg::NON_TRANSFERABLE)),
-      Handle::Reference(data) => Transferable::Reference(data.get()?),
+      Handle::Reference(data) => data.passed_on(Kind::Reference, Transferable::Reference),
       Handle::Dereference(data) => Transferable::Dereference(
         data.release().ok_or_else(|| Error::generic("The return value of `derefInto()` should only be used once"))?,
       ),

@@ -44,6 +44,9 @@ pub enum Transferable {
   Module(Arc<ModuleData>),
   /// An inspector session, handed to the world that created it.
   Session(Arc<SessionData>),
+  /// A Context, Script, Module or Reference released by its holder: becomes a released object
+  /// of its class, as isolated-vm passes them on (using it fails with the class's message).
+  Released(handle::Kind),
   Reference(Arc<RefData>),
   /// The object `derefInto()` returns (a `Dereference` instance in the caller's world).
   DereferenceHandle(Arc<RefData>),

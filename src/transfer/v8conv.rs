@@ -186,6 +186,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     | Transferable::Script(_)
     | Transferable::Module(_)
     | Transferable::Session(_)
+    | Transferable::Released(_)
     | Transferable::Reference(_)
     | Transferable::DereferenceHandle(_)
     | Transferable::ExternalCopy(_)
