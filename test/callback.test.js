@@ -18,6 +18,17 @@ test('functions passed to set become plain functions with the same name and leng
   isolate.dispose();
 });
 
+test('functions isolate code gives Node become Node functions with the same name and length', () => {
+  const { isolate, context } = setup();
+  const add = context.evalSync('(function add(a, b) { return a + b })');
+  assert.equal(typeof add, 'function');
+  assert.equal(add.name, 'add');
+  assert.deepEqual(Object.getOwnPropertyDescriptor(add, 'length'), { value: 2, writable: false, enumerable: false, configurable: true });
+  assert.equal(add(2, 3), 5);
+  assert.equal(context.evalSync('(async (x, y, z) => x)').length, 3);
+  isolate.dispose();
+});
+
 test('callback arguments and results are copied', () => {
   const { isolate, context } = setup();
   let received;

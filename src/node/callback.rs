@@ -15,8 +15,11 @@ pub fn function_for(napi: Napi, data: Arc<CallbackData>) -> Result<Value> {
       return function.get(napi);
     }
   }
-  let name = data.name.clone();
-  napi.function(&name, data)
+  let (name, length) = (data.name.clone(), data.length);
+  let function = napi.function(&name, data)?;
+  // The original function's length, as V8 gives it to functions of isolates (src/inner/callback.rs).
+  napi.define_configurable(function, "length", napi.number(length as f64)?)?;
+  Ok(function)
 }
 
 impl Callback for CallbackData {

@@ -264,6 +264,21 @@ impl Napi {
     let key = self.string_utf8(name)?;
     self.set(object, key, value)
   }
+  /// Defines `name` on `object` as a value that is configurable only (as a function's `length`).
+  pub fn define_configurable(self, object: Value, name: &str, value: Value) -> Result<()> {
+    let key = self.string_utf8(name)?;
+    let property = sys::napi_property_descriptor {
+      utf8name: std::ptr::null(),
+      name: key,
+      method: None,
+      getter: None,
+      setter: None,
+      value,
+      attributes: sys::PropertyAttributes::configurable,
+      data: null_mut(),
+    };
+    call!(self, napi_define_properties(object, 1, &property))
+  }
   pub fn get_element(self, object: Value, index: u32) -> Result<Value> {
     let mut v = null_mut();
     call!(self, napi_get_element(object, index, &mut v))?;
