@@ -13,13 +13,12 @@ pub enum ErrorKind {
   RangeError,
   ReferenceError,
   SyntaxError,
-  EvalError,
-  UriError,
 }
 
 impl ErrorKind {
-  /// Maps a constructor name to the kind used to rebuild it; unknown names become plain `Error`
-  /// with the name kept separately (see `ErrorData::name`).
+  /// Maps a constructor name to the kind used to rebuild it; other names become plain `Error`
+  /// with the name kept separately (see `ErrorData::name`). EvalError and URIError are among
+  /// those, as the original rebuilds them.
   pub fn from_constructor_name(name: &str) -> Option<ErrorKind> {
     Some(match name {
       "Error" => ErrorKind::Error,
@@ -27,8 +26,6 @@ impl ErrorKind {
       "RangeError" => ErrorKind::RangeError,
       "ReferenceError" => ErrorKind::ReferenceError,
       "SyntaxError" => ErrorKind::SyntaxError,
-      "EvalError" => ErrorKind::EvalError,
-      "URIError" => ErrorKind::UriError,
       _ => return None,
     })
   }
@@ -40,8 +37,6 @@ impl ErrorKind {
       ErrorKind::RangeError => "RangeError",
       ErrorKind::ReferenceError => "ReferenceError",
       ErrorKind::SyntaxError => "SyntaxError",
-      ErrorKind::EvalError => "EvalError",
-      ErrorKind::UriError => "URIError",
     }
   }
 }

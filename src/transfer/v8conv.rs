@@ -234,20 +234,6 @@ pub fn thrown_from_v8(scope: &mut v8::PinScope<'_, '_>, exception: v8::Local<v8:
   }
 }
 
-/// Builds an error object of the current isolate from flattened error data.
-/// EvalError and URIError have no constructor in the V8 API: use the context's own.
-fn construct_error<'s>(
-  scope: &mut v8::PinScope<'s, '_>,
-  kind: ErrorKind,
-  message: v8::Local<'s, v8::String>,
-) -> Option<v8::Local<'s, v8::Value>> {
-  let global = scope.get_current_context().global(scope);
-  let name = v8::String::new(scope, kind.constructor_name())?;
-  let constructor = v8::Local::<v8::Function>::try_from(global.get(scope, name.into())?).ok()?;
-  v8::tc_scope!(let tc, scope);
-  constructor.new_instance(tc, &[message.into()]).map(Into::into)
-}
-
 pub fn error_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &ErrorData) -> v8::Local<'s, v8::Value> {
   let message = v8::String::new(scope, &data.message).unwrap_or_else(|| v8::String::empty(scope));
   let error = match data.kind {
@@ -255,9 +241,6 @@ pub fn error_to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, data: &ErrorData) -> v8
     ErrorKind::RangeError => v8::Exception::range_error(scope, message),
     ErrorKind::ReferenceError => v8::Exception::reference_error(scope, message),
     ErrorKind::SyntaxError => v8::Exception::syntax_error(scope, message),
-    ErrorKind::EvalError | ErrorKind::UriError => {
-      construct_error(scope, data.kind, message).unwrap_or_else(|| v8::Exception::error(scope, message))
-    }
     ErrorKind::Error => v8::Exception::error(scope, message),
   };
   if let Ok(object) = v8::Local::<v8::Object>::try_from(error) {
