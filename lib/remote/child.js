@@ -37,7 +37,12 @@ function describe(value) {
         fields.type = value.typeof;
       }
       if (kind === 'Module') {
-        fields.dependencySpecifiers = value.dependencySpecifiers;
+        // A released one has none to give (its stand-in says it was released).
+        try {
+          fields.dependencySpecifiers = value.dependencySpecifiers;
+        } catch {
+          fields.released = true;
+        }
       }
       for (const key of ['cachedData', 'cachedDataRejected']) {
         if (key in value) {

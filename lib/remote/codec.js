@@ -15,6 +15,7 @@
 //   { [TAG]: 'data', parts, value }    `value` with its data parts, each { [TAG]: 'leaf', index },
 //                                      in one copy (`parts`)
 //   { [TAG]: 'promise', id }           a promise of the sender, settled later by a RETURN for `id`
+//   { [TAG]: 'released' }              a released Reference: the receiver makes one of its own
 //   { [TAG]: 'symbol', ... }            a symbol: a well-known or registered one as itself, any
 //                                      other as the receiver's stand-in for it (`symbolTag`)
 // An object held for the other side is let go of once the other side's stand-ins for it were
@@ -201,6 +202,10 @@ class Codec {
     if (theirs !== undefined) {
       return { [TAG]: 'yours', id: theirs };
     }
+    // Passed on released, as in one process (nothing of it is held).
+    if (value instanceof this.ivm.Reference && isReleased(value)) {
+      return { [TAG]: 'released' };
+    }
     if (value === this.ivm) {
       return { [TAG]: 'ivm' };
     }
@@ -340,6 +345,8 @@ class Codec {
         return this.standFor(value);
       case 'promise':
         return this.stand(value);
+      case 'released':
+        return releasedReference(this.ivm);
       case 'symbol':
         return this.symbolOf(value);
       default:
@@ -350,6 +357,21 @@ class Codec {
         return value;
     }
   }
+}
+
+// Whether a Reference was released (all that its `typeof` throws for).
+function isReleased(reference) {
+  try {
+    return reference.typeof === undefined;
+  } catch {
+    return true;
+  }
+}
+
+function releasedReference(ivm) {
+  const reference = new ivm.Reference(undefined);
+  reference.release();
+  return reference;
 }
 
 const WELL_KNOWN_SYMBOLS = new Map(Object.getOwnPropertyNames(Symbol).filter((name) => typeof Symbol[name] === 'symbol').map((name) => [Symbol[name], name]));

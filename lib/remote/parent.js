@@ -247,8 +247,16 @@ function prototypes(ivm, inProcess) {
     },
     configurable: true,
   });
-  // Known from the start (a new array each time, as in one process).
-  Object.defineProperty(made.Module, 'dependencySpecifiers', { get() { return [...owner(this).dependencySpecifiers]; }, configurable: true });
+  // Known from the start (a new array each time, as in one process), until released.
+  Object.defineProperty(made.Module, 'dependencySpecifiers', {
+    get() {
+      if (released.has(this)) {
+        throw restack(new Error('Module has been released'), new Error());
+      }
+      return [...owner(this).dependencySpecifiers];
+    },
+    configurable: true,
+  });
   for (const prototype of Object.values(made)) {
     Object.freeze(prototype);
     remotePrototypes.add(prototype);
@@ -400,6 +408,9 @@ function createIsolate(ivm, binding, hostOptions, options) {
     if (tag.kind === 'Session') {
       // Frozen, as an in-process session is.
       Object.freeze(standIn);
+    }
+    if (tag.released) {
+      released.add(standIn);
     }
     return codec.track(standIn, standIn, tag.id);
   };
