@@ -134,8 +134,14 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
     }
   }
 
+  // Whether a value that could not be transferred stands for an object of an out-of-process
+  // isolate (for the error that says so).
+  function isRemote(value) {
+    return value !== null && typeof value === 'object' && !types.isProxy(value) && remotePrototypes.has(Object.getPrototypeOf(value));
+  }
+
   return {
-    serialize, parse: JSON.parse, detach, regexp, error, view, resizable, get, set, remove,
+    serialize, parse: JSON.parse, detach, regexp, error, view, resizable, get, set, remove, isRemote,
     Map, mapSet: Map.prototype.set, Set, setAdd: Set.prototype.add,
   };
 };

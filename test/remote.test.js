@@ -448,8 +448,11 @@ test('objects of in-process isolates or of another out-of-process isolate cannot
     // Nor kept in a copy (which would hold an empty object instead).
     assert.throws(() => new ivm.ExternalCopy({ object }), { name: 'TypeError', message: 'An object of an out-of-process isolate could not be cloned' });
     // Nor given to an in-process isolate.
-    assert.throws(() => localContext.global.setSync('x', object), { name: 'TypeError', message: 'A non-transferable value was passed' });
+    assert.throws(() => localContext.global.setSync('x', object), ofAnother);
+    assert.throws(() => localContext.evalClosureSync('return 1', [object]), ofAnother);
   }
+  // Other values that cannot be given keep their message.
+  assert.throws(() => localContext.global.setSync('x', {}), { name: 'TypeError', message: 'A non-transferable value was passed' });
   // Its own objects, and References to this process's values, it takes.
   context.global.setSync('own', context.global);
   context.global.setSync('host', new ivm.Reference({ here: true }));

@@ -24,7 +24,8 @@ const DISPOSE_GRACE_MS = 10_000;
 const PENDING_POLL_MS = 20;
 // What onCatastrophicError is told, as for in-process isolates.
 const OUT_OF_MEMORY = 'Catastrophic out-of-memory error';
-// What cannot be given to an out-of-process isolate (see README.md).
+// What cannot be given to an out-of-process isolate (see README.md; src/error.rs gives the first
+// where this process's isolates are given one).
 const OF_ANOTHER_ISOLATE = 'An object of an out-of-process isolate can only be given to that isolate';
 const OF_THIS_PROCESS = 'Objects of in-process isolates cannot be given to an out-of-process isolate';
 

@@ -72,6 +72,10 @@ impl Front for V8Call<'_, '_, '_> {
     v8conv::from_v8(self.scope, self.arg(index), options)
   }
 
+  fn not_transferable(&mut self, _index: usize) -> Error {
+    Error::type_error(crate::error::msg::NON_TRANSFERABLE)
+  }
+
   fn transferable_list(&mut self, index: usize, options: TransferOptions) -> Result<Vec<Transferable>> {
     let Ok(array) = v8::Local::<v8::Array>::try_from(self.arg(index)) else { return Ok(Vec::new()) };
     let mut items = Vec::with_capacity(array.length() as usize);

@@ -86,6 +86,10 @@ impl Front for NodeCall {
     convert::from_napi(self.napi, self.arg(index), options)
   }
 
+  fn not_transferable(&mut self, index: usize) -> Error {
+    convert::not_transferable(self.napi, self.arg(index))
+  }
+
   fn transferable_list(&mut self, index: usize, options: TransferOptions) -> Result<Vec<Transferable>> {
     let array = self.arg(index);
     if !self.napi.is_array(array)? {

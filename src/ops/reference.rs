@@ -174,7 +174,7 @@ pub fn get(data: &Arc<RefData>, key: Key, accessors: bool, options: TransferOpti
     move |napi, object| {
       let args = [object, node_key.to_napi(napi)?, napi.boolean(accessors)?, napi.boolean(inherit)?];
       let found = host_call(napi, "get", &args)?;
-      let found = node_convert::from_napi(napi, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
+      let found = node_convert::transfer_out(napi, found, options)?;
       Ok(inherit_references(found, inherit))
     },
   ))
