@@ -156,6 +156,11 @@ function markReleased(object) {
   }
 }
 
+// The error of a use of a released object, naming this process's caller (see `restack`).
+function releasedError(message) {
+  return restack(new Error(message), new Error());
+}
+
 // release() of an object of a disposed isolate, as in one process: a Context says whether this
 // call released it, a Reference can be released once, a Script or a Module any number of times.
 function releaseDisposed(object) {
@@ -166,7 +171,7 @@ function releaseDisposed(object) {
       return first;
     case madePrototypes.Reference:
       if (!first) {
-        throw restack(new Error('Reference has been released'), new Error());
+        throw releasedError('Reference has been released');
       }
       return undefined;
     default: return undefined;
@@ -231,7 +236,7 @@ function prototypes(ivm, inProcess) {
   Object.defineProperty(made.Reference, 'typeof', {
     get() {
       if (released.has(this)) {
-        throw restack(new Error('Reference has been released'), new Error());
+        throw releasedError('Reference has been released');
       }
       return owner(this).type;
     },
@@ -252,7 +257,7 @@ function prototypes(ivm, inProcess) {
   Object.defineProperty(made.Module, 'dependencySpecifiers', {
     get() {
       if (released.has(this)) {
-        throw restack(new Error('Module has been released'), new Error());
+        throw releasedError('Module has been released');
       }
       return [...owner(this).dependencySpecifiers];
     },

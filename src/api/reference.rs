@@ -101,10 +101,7 @@ pub fn set(front: &mut dyn Front) -> Result<()> {
     let data = data(front)?;
     let key = Key::from_transferable(front.transferable(at::key, TransferOptions::NONE)?)?;
     let transfer = TransferOptions::from_bits(front.number(at::transfer)? as u32);
-    let value = match front.transferable(at::value, transfer)? {
-      Some(value) => value,
-      None => return Err(front.not_transferable(at::value)),
-    };
+    let value = front.transfer_out(at::value, transfer)?;
     ops::reference::set(&data, key, value)
   })
 }
@@ -127,10 +124,7 @@ pub fn apply(front: &mut dyn Front) -> Result<()> {
   let mode = Mode::from_number(front.number(at::mode)?);
   run(front, mode, |front| {
     let data = data(front)?;
-    let receiver = match front.transferable(at::receiver, TransferOptions::NONE)? {
-      Some(receiver) => receiver,
-      None => return Err(front.not_transferable(at::receiver)),
-    };
+    let receiver = front.transfer_out(at::receiver, TransferOptions::NONE)?;
     let arguments_transfer = TransferOptions::from_bits(front.number(at::argumentsTransfer)? as u32);
     let arguments = front.transferable_list(at::arguments, arguments_transfer)?;
     let timeout = front.number(at::timeout)? as u32;

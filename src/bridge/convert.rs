@@ -114,7 +114,7 @@ pub fn transfer_out(napi: Napi, value: Value, options: TransferOptions) -> Resul
 
 /// The error for a Node value that cannot be transferred: one standing for an object of an
 /// out-of-process isolate (lib/remote/) says so.
-pub fn not_transferable(napi: Napi, value: Value) -> Error {
+fn not_transferable(napi: Napi, value: Value) -> Error {
   let remote = super::copy::host(napi, "isRemote").and_then(|is_remote| napi.call(napi.undefined()?, is_remote, &[value]));
   match remote.and_then(|remote| napi.get_bool(remote)) {
     Ok(true) => Error::type_error(msg::OF_OUT_OF_PROCESS_ISOLATE),

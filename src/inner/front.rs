@@ -72,8 +72,8 @@ impl Front for V8Call<'_, '_, '_> {
     v8conv::from_v8(self.scope, self.arg(index), options)
   }
 
-  fn not_transferable(&mut self, _index: usize) -> Error {
-    Error::type_error(crate::error::msg::NON_TRANSFERABLE)
+  fn transfer_out(&mut self, index: usize, options: TransferOptions) -> Result<Transferable> {
+    v8conv::transfer_out(self.scope, self.arg(index), options)
   }
 
   fn transferable_list(&mut self, index: usize, options: TransferOptions) -> Result<Vec<Transferable>> {

@@ -86,8 +86,8 @@ impl Front for NodeCall {
     convert::from_napi(self.napi, self.arg(index), options)
   }
 
-  fn not_transferable(&mut self, index: usize) -> Error {
-    convert::not_transferable(self.napi, self.arg(index))
+  fn transfer_out(&mut self, index: usize, options: TransferOptions) -> Result<Transferable> {
+    convert::transfer_out(self.napi, self.arg(index), options)
   }
 
   fn transferable_list(&mut self, index: usize, options: TransferOptions) -> Result<Vec<Transferable>> {

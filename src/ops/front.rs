@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::Realm;
 use crate::bridge::completion::Completion;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::transfer::handle::Handle;
 use crate::transfer::{CallMode, CallbackData, CopyData, Primitive, RefData, Str, TransferOptions, Transferable};
 
@@ -32,8 +32,8 @@ pub trait Front {
 
   /// An argument, made transferable according to `options`; `None` if it is not transferable.
   fn transferable(&mut self, index: usize, options: TransferOptions) -> Result<Option<Transferable>>;
-  /// The error for an argument that `transferable` found not transferable.
-  fn not_transferable(&mut self, index: usize) -> Error;
+  /// Like `transferable`, but a non-transferable argument is an error.
+  fn transfer_out(&mut self, index: usize, options: TransferOptions) -> Result<Transferable>;
   /// Each element of an array argument, made transferable; an error if one is not.
   fn transferable_list(&mut self, index: usize, options: TransferOptions) -> Result<Vec<Transferable>>;
   /// A copy of an argument (isolated-vm's `ExternalCopy::Copy`): a top-level ArrayBuffer is moved

@@ -168,7 +168,7 @@ pub fn get(data: &Arc<RefData>, key: Key, accessors: bool, options: TransferOpti
         own_property(scope, object, name, false)?
       };
       let found = found.unwrap_or_else(|| v8::undefined(scope).into());
-      let found = v8conv::from_v8(scope, found, options)?.ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
+      let found = v8conv::transfer_out(scope, found, options)?;
       Ok(inherit_references(found, inherit))
     },
     move |napi, object| {
