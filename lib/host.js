@@ -16,9 +16,11 @@ const structuredCloneFn = structuredClone;
 // Reference to a Node object of the parent), whose `get`, `set`, `delete` and copy are their
 // handler's: that process applies the rules below, or copies, its own object.
 const standIns = new WeakMap();
-// The prototypes of the objects that stand for those of out-of-process isolates (added by
-// lib/remote/parent.js), which copies refuse.
-const remotePrototypes = new Set();
+// The prototypes of the objects that stand for those of out-of-process isolates, with the names
+// of their classes (added by lib/remote/parent.js), which copies refuse; and what runs their
+// methods for in-process isolates (`forwardable`).
+const remotePrototypes = new Map();
+const forwarding = { dispatch: undefined };
 
 module.exports = function createHost(binding, lib, facadePrototypes) {
   const serialize = createSerializer(binding, lib, facadePrototypes, standIns, remotePrototypes);
@@ -135,16 +137,30 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
   }
 
   // Whether a value that could not be transferred stands for an object of an out-of-process
-  // isolate (for the error that says so).
+  // isolate (for the error that says so), but an inspector session, which is not transferred
+  // anywhere, as in one process.
   function isRemote(value) {
-    return value !== null && typeof value === 'object' && !types.isProxy(value) && remotePrototypes.has(Object.getPrototypeOf(value));
+    const kind = value !== null && typeof value === 'object' && !types.isProxy(value) ? remotePrototypes.get(Object.getPrototypeOf(value)) : undefined;
+    return kind !== undefined && kind !== 'Session';
+  }
+
+  // What a value standing for an object of an out-of-process isolate crosses to in-process
+  // isolates as (src/bridge/forward.rs): a forwarder of its class, which calls `dispatch`, with
+  // compiled code's `cachedData` results.
+  function forwardable(value) {
+    if (!isRemote(value)) {
+      return undefined;
+    }
+    const kind = remotePrototypes.get(Object.getPrototypeOf(value));
+    return { kind, dispatch: forwarding.dispatch, cachedData: value.cachedData, cachedDataRejected: value.cachedDataRejected };
   }
 
   return {
-    serialize, parse: JSON.parse, detach, regexp, error, view, resizable, get, set, remove, isRemote,
+    serialize, parse: JSON.parse, detach, regexp, error, view, resizable, get, set, remove, isRemote, forwardable,
     Map, mapSet: Map.prototype.set, Set, setAdd: Set.prototype.add,
   };
 };
 
 module.exports.standIns = standIns;
 module.exports.remotePrototypes = remotePrototypes;
+module.exports.forwarding = forwarding;

@@ -224,7 +224,7 @@ test('a SharedArrayBuffer is shared, not copied, between Node and isolates', run
   other.dispose();
 });
 
-test('isolated-vm objects nested in a copy arrive as working objects', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
+test('isolated-vm objects nested in a copy arrive as working objects', runtime.inProcessOnly('a copy cannot hold objects of out-of-process isolates'), () => {
   const { isolate, context } = setup();
   const data = new ivm.ExternalCopy({ isolate, context, global: context.global });
   const copied = data.copy();

@@ -38,7 +38,7 @@ test('isolate code can create and use isolates of its own', async () => {
   isolate.dispose();
 });
 
-test('handles passed in keep working: Isolate, Context, Script, Reference, ExternalCopy, Callback', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
+test('handles passed in keep working: Isolate, Context, Script, Reference, ExternalCopy, Callback', () => {
   const { isolate, context } = setup();
   const other = new ivm.Isolate();
   const otherContext = other.createContextSync();
@@ -80,7 +80,7 @@ test('isolate code can hand objects back to Node', () => {
   isolate.dispose();
 });
 
-test('a sync call from an async task into another isolate fails with the original message', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), async () => {
+test('a sync call from an async task into another isolate fails with the original message', async () => {
   const { isolate, context } = setup();
   const other = new ivm.Isolate();
   context.global.setSync('otherContext', other.createContextSync());
@@ -96,7 +96,7 @@ test('a sync call from an async task into another isolate fails with the origina
   other.dispose();
 });
 
-test('errors keep type, message and stack from isolate to isolate', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
+test('errors keep type, message and stack from isolate to isolate', () => {
   const { isolate, context } = setup();
   const other = new ivm.Isolate();
   context.global.setSync('otherContext', other.createContextSync());

@@ -33,7 +33,7 @@ test('deref returns the value in its own world; elsewhere it fails', () => {
   isolate.dispose();
 });
 
-test('derefInto becomes the value when given to its own isolate, once', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
+test('derefInto becomes the value when given to its own isolate, once', () => {
   const { isolate, context, global } = setup();
   context.evalSync('globalThis.original = { marker: 1 }');
   const reference = global.getSync('original');
@@ -101,7 +101,7 @@ test('get does not run getters or proxies unless accessors is set', () => {
   isolate.dispose();
 });
 
-test('unsafeInherit follows the prototype chain, and so do references it returns', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
+test('unsafeInherit follows the prototype chain, and so do references it returns', () => {
   const { isolate, context } = setup();
   context.evalSync('globalThis.child = Object.create({ inherited: 1, nested: Object.create({ deeper: 2 }) })');
   const plain = context.evalSync('child', { reference: true });

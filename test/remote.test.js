@@ -428,7 +428,7 @@ test('References, Callbacks, ExternalCopies and promises cross both ways', onNod
   isolate.dispose();
 });
 
-test('objects of in-process isolates or of another out-of-process isolate cannot be given to one: a clear error, never an empty copy', onNode, () => {
+test('objects of in-process isolates cannot be given to an out-of-process isolate, nor its objects kept in a copy: a clear error, never an empty copy', onNode, () => {
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const context = isolate.createContextSync();
   const local = new ivm.Isolate({ outOfProcess: false });
@@ -440,17 +440,21 @@ test('objects of in-process isolates or of another out-of-process isolate cannot
     assert.throws(() => context.global.setSync('x', object), ofThisProcess);
     assert.throws(() => context.evalClosureSync('return 1', [object]), ofThisProcess);
   }
-  const ofAnother = { name: 'TypeError', message: 'An object of an out-of-process isolate can only be given to that isolate' };
+  // A copy cannot hold an object of another out-of-process isolate (it would hold an empty object).
   for (const object of [other, otherContext, otherContext.global]) {
-    assert.throws(() => context.global.setSync('x', object), ofAnother);
-    assert.throws(() => context.global.setSync('x', { nested: [object] }, { copy: true }), ofAnother);
-    assert.throws(() => isolate.compileScriptSync('1').runSync(object), ofAnother);
-    // Nor kept in a copy (which would hold an empty object instead).
     assert.throws(() => new ivm.ExternalCopy({ object }), { name: 'TypeError', message: 'An object of an out-of-process isolate could not be cloned' });
-    // Nor given to an in-process isolate.
-    assert.throws(() => localContext.global.setSync('x', object), ofAnother);
-    assert.throws(() => localContext.evalClosureSync('return 1', [object]), ofAnother);
+    assert.throws(() => localContext.global.setSync('x', { object }, { copy: true }), { name: 'TypeError', message: 'An object of an out-of-process isolate could not be cloned' });
   }
+  // Inside an isolate, a Reference to one of its values cannot be given to an out-of-process one.
+  localContext.global.setSync('remote', context);
+  assert.throws(() => localContext.evalSync('remote.evalClosureSync("return 1", [{}], { arguments: { reference: true } })'), ofThisProcess);
+  assert.throws(() => localContext.evalSync('remote.global.setSync("x", Promise.resolve(), { promise: true })'), ofThisProcess);
+  // An inspector session is not given anywhere, as in one process.
+  const inspected = new ivm.Isolate({ outOfProcess: true, inspector: true });
+  const session = inspected.createInspectorSession();
+  assert.throws(() => localContext.global.setSync('session', session), { name: 'TypeError', message: 'A non-transferable value was passed' });
+  session.dispose();
+  inspected.dispose();
   // Other values that cannot be given keep their message.
   assert.throws(() => localContext.global.setSync('x', {}), { name: 'TypeError', message: 'A non-transferable value was passed' });
   // Its own objects, and References to this process's values, it takes.
@@ -460,6 +464,96 @@ test('objects of in-process isolates or of another out-of-process isolate cannot
   for (const each of [isolate, local, other]) {
     each.dispose();
   }
+});
+
+// What isolate code does with an isolate given to it, and what that gives (run with the isolate
+// in process, then out of process: the results must be the same).
+const GIVEN_ISOLATE_CASES = {
+  basic: `{ const c = target.createContextSync(); c.evalSync('1+1') }`,
+  instanceOf: `{ [target instanceof ivm.Isolate, target.createContextSync() instanceof ivm.Context, Object.isFrozen(target)] }`,
+  copyResult: `{ target.createContextSync().evalSync('({a:[1,2]})', {copy: true}) }`,
+  extCopy: `{ const e = target.createContextSync().evalSync('({a:1})', {externalCopy: true}); [e instanceof ivm.ExternalCopy, e.copy().a] }`,
+  refResult: `{ const r = target.createContextSync().evalSync('({a:1})', {reference: true}); [r.typeof, r.getSync('a'), r instanceof ivm.Reference] }`,
+  noTransfer: `{ target.createContextSync().evalSync('({a:1})') }`,
+  module: `{ const m = target.compileModuleSync('import x from "dep"; export default x + 1;'); const d = target.compileModuleSync('export default 41'); const c = target.createContextSync();
+    m.instantiateSync(c, (spec, ref) => { if (!(ref instanceof ivm.Module)) throw new Error('bad ref'); return d; }); m.evaluateSync(); [m.dependencySpecifiers, m.namespace.getSync('default')] }`,
+  cached: `{ const s = target.compileScriptSync('1+2', {produceCachedData: true}); const s2 = target.compileScriptSync('1+2', {cachedData: s.cachedData}); [s.cachedData instanceof ivm.ExternalCopy, s2.cachedDataRejected, s2.runSync(target.createContextSync())] }`,
+  heap: `{ typeof target.getHeapStatisticsSync().total_heap_size }`,
+  closureCopy: `{ target.createContextSync().evalClosureSync('return $0.a', [{a: 7}], {arguments: {copy: true}}) }`,
+  applyRef: `{ const c = target.createContextSync(); const f = c.evalSync('(a, b) => a * b', {reference: true}); [f.applySync(undefined, [6, 7]), f.typeof] }`,
+  releasedRef: `{ const c = target.createContextSync(); const r = c.global; r.release(); let m; try { r.release() } catch (e) { m = e.message } let n; try { r.getSync('x') } catch (e) { n = e.message }; [m, n] }`,
+  releasedScript: `{ const s = target.compileScriptSync('1'); s.release(); s.release(); let m; try { s.runSync(target.createContextSync()) } catch (e) { m = e.message }; m }`,
+  badArg: `{ let m; try { target.compileScriptSync(1) } catch (e) { m = e.message }; m }`,
+  badContext: `{ let m; try { target.compileScriptSync('1').runSync({}) } catch (e) { m = e.message }; m }`,
+  syntax: `{ let m; try { target.compileScriptSync('(') } catch (e) { m = e.name + ': ' + e.message }; m }`,
+  timeout: `{ let m; try { target.createContextSync().evalSync('for(;;){}', {timeout: 50}) } catch (e) { m = e.message }; m }`,
+  hostCallback: `{ const c = target.createContextSync(); c.global.setSync('cb', new ivm.Callback((a) => a * 3)); c.evalSync('cb(5)') }`,
+  funcArg: `{ const c = target.createContextSync(); c.global.setSync('f', (a) => a + '!'); c.evalSync('f("hi")') }`,
+  giveBack: `{ const c = target.createContextSync(); c.global.setSync('iso', target); 1 }`,
+  derefInto: `{ const c = target.createContextSync(); const r = c.evalSync('({q: 1})', {reference: true}); c.global.setSync('o', r.derefInto()); c.evalSync('o.q') }`,
+  getterRef: `{ const c = target.createContextSync(); const r = c.global.getSync('Math'); r.typeof }`,
+  cpu: `{ [typeof target.cpuTime, typeof target.wallTime, typeof target.referenceCount] }`,
+};
+const GIVEN_ISOLATE_ASYNC_CASES = {
+    evalAsync: `target.createContextSync().eval('2*21')`,
+  compileAsync: `(async () => { const s = await target.compileScript('3'); return s.run(await target.createContext()); })()`,
+  modAsync: `(async () => { const m = await target.compileModule('import x from "d"; export const y = x;'); const d = await target.compileModule('export default 5'); const c = await target.createContext(); await m.instantiate(c, async () => d); await m.evaluate(); return m.namespace.get('y'); })()`,
+  rejectAsync: `target.createContextSync().eval('throw new TypeError("no")').catch((e) => e.name + ':' + e.message)`,
+  badAsync: `target.createContextSync().global.set('k', {}).catch((e) => e.message)`,
+  };
+
+async function usedFromAnIsolate(targetOutOfProcess, hostOutOfProcess) {
+  const target = new ivm.Isolate({ outOfProcess: targetOutOfProcess });
+  const host = new ivm.Isolate({ outOfProcess: hostOutOfProcess });
+  const context = host.createContextSync();
+  context.global.setSync('target', target);
+  context.global.setSync('ivm', ivm);
+  const outcome = (value) => ({ value });
+  const failure = (error) => ({ error: `${error.name}: ${error.message}` });
+  const results = {};
+  for (const [name, code] of Object.entries(GIVEN_ISOLATE_CASES)) {
+    try {
+      results[name] = outcome(context.evalSync(code, { copy: true }));
+    } catch (error) {
+      results[name] = failure(error);
+    }
+  }
+  for (const [name, code] of Object.entries(GIVEN_ISOLATE_ASYNC_CASES)) {
+    results[name] = await context.eval(code, { promise: true, copy: true }).then(outcome, failure);
+  }
+  results.dispose = context.evalSync('target.dispose(); [target.isDisposed, (() => { try { target.createContextSync() } catch (e) { return e.message } })()]', { copy: true });
+  results.disposedInNode = target.isDisposed;
+  host.dispose();
+  return results;
+}
+
+test('an out-of-process isolate given to an isolate is used from it as an in-process one: the same results and errors', onNode, async () => {
+  const inProcess = await usedFromAnIsolate(false, false);
+  // (What the cases give, in part: they run.)
+  assert.deepEqual(inProcess.module, { value: [['dep'], 42] });
+  assert.deepEqual(inProcess.releasedScript, { value: 'Script has been released' });
+  assert.deepEqual(inProcess.modAsync, { error: 'Error: Calling a synchronous isolated-vm function on a non-default isolate from within an asynchronous isolated-vm function is not allowed.' });
+  assert.deepEqual(inProcess.dispose, [true, 'Isolated is disposed']);
+  // Given to an in-process isolate, and to another out-of-process one.
+  assert.deepEqual(await usedFromAnIsolate(true, false), inProcess);
+  assert.deepEqual(await usedFromAnIsolate(true, true), inProcess);
+});
+
+test('used from an in-process isolate, an out-of-process isolate that runs out of memory fails the call with the memory-limit error; the caller goes on', onNode, () => {
+  const target = new ivm.Isolate({ outOfProcess: true, memoryLimit: 16 });
+  const host = new ivm.Isolate();
+  const context = host.createContextSync();
+  context.global.setSync('target', target);
+  const outcome = context.evalSync(`
+    const bomb = target.createContextSync();
+    let message;
+    try { bomb.evalSync('const kept = []; for (;;) kept.push(new Array(1e6).fill(1.5))'); } catch (error) { message = error.message; }
+    [message, target.isDisposed]
+  `, { copy: true });
+  assert.deepEqual(outcome, [MEMORY_LIMIT, true]);
+  assert.equal(context.evalSync('6 * 7'), 42);
+  assert.equal(target.isDisposed, true);
+  host.dispose();
 });
 
 test('a SharedArrayBuffer cannot cross a process boundary: a clear error', onNode, () => {

@@ -43,7 +43,7 @@ function chain() {
   return { isolates, a, b, c, scriptA, scriptB, scriptC, dispose: () => isolates.forEach((isolate) => isolate.dispose()) };
 }
 
-test('an error crossing three isolates into Node names each world\'s frames in order', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
+test('an error crossing three isolates into Node names each world\'s frames in order', () => {
   const { c, scriptC, dispose } = chain();
   function caller() {
     scriptC.runSync(c);
@@ -65,7 +65,7 @@ test('an error crossing three isolates into Node names each world\'s frames in o
   dispose();
 });
 
-test('an async call\'s error names the isolate\'s frames, then the caller\'s', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), async () => {
+test('an async call\'s error names the isolate\'s frames, then the caller\'s', async () => {
   const { a, scriptA, c, scriptC, dispose } = chain();
   async function caller() {
     await scriptA.run(a);
@@ -89,7 +89,7 @@ test('an async call\'s error names the isolate\'s frames, then the caller\'s', r
   dispose();
 });
 
-test('an async call made by isolate code shows the isolate\'s caller after the boundary', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), async () => {
+test('an async call made by isolate code shows the isolate\'s caller after the boundary', async () => {
   const { b, scriptA, a, dispose } = chain();
   b.global.setSync('script', scriptA);
   b.global.setSync('context', a);
@@ -160,7 +160,7 @@ test('a timeout error carries the stack of the code it stopped', async () => {
   isolate.dispose();
 });
 
-test('a timeout of runSync inside an isolate names the inner looping function, then the outer code', runtime.inProcessOnly('objects of in-process isolates or of another isolate cannot be given to it'), () => {
+test('a timeout of runSync inside an isolate names the inner looping function, then the outer code', () => {
   const outer = new ivm.Isolate();
   const inner = new ivm.Isolate();
   const context = outer.createContextSync();

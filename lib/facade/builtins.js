@@ -21,6 +21,7 @@ const toNumber = Number;
 const parseJson = JSON.parse;
 const TypeErrorCtor = TypeError;
 const ErrorCtor = Error;
+const captureStackTrace = Error.captureStackTrace;
 
 const stringIndexOf = uncurryThis(String.prototype.indexOf);
 const stringSlice = uncurryThis(String.prototype.slice);

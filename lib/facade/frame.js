@@ -25,5 +25,6 @@
   // @include classes.js
   // @include linker.js
   // @include transfer.js
+  // @include forward.js
   // @include setup.js
 })

@@ -15,11 +15,13 @@ const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
 const zone = process.argv[3];
 const ivm = require('../index');
 const { Channel } = require('./channel');
-const { standIns } = require('../host');
+const { standIns, remotePrototypes, forwarding } = require('../host');
 const { copyKinds } = require('../clone');
 const messages = require('./messages');
 const { Codec, TAG } = require('./codec');
 const { ChildSession } = require('./inspector');
+const { twinsOf, releasedCall } = require('./twins');
+const { reclassing } = require('./forward');
 
 const FD = 3;
 // (An Isolate is the parent's own, which crosses as id 0, or one the guest made.)
@@ -100,15 +102,45 @@ function stand(tag) {
       copy: () => serialized(ask('copy', [])),
     });
     codec.target(proxy, id);
-    return codec.track(new ivm.Reference(proxy), proxy, id);
+    return codec.track(new ivm.Reference(proxy, { unsafeInherit: tag.inherit }), proxy, id);
   }
   if (tag.kind === 'Callback') {
     const call = (...args) => ask('call', args);
     return codec.track(new ivm.Callback(call, { async: tag.mode === 'ASYNC', ignored: tag.mode === 'IGNORED' }), call, id);
   }
+  if (tag.kind === 'forwarded') {
+    // An object of another out-of-process isolate of the parent, which the guest gets as a
+    // forwarder (lib/facade/forward.js) whose calls the parent runs on it (see `forwarding`).
+    const standIn = Object.create(forwardedPrototypes[tag.of]);
+    for (const key of ['cachedData', 'cachedDataRejected']) {
+      if (key in tag) {
+        standIn[key] = codec.decode(tag[key]);
+      }
+    }
+    forwardedIds.set(standIn, id);
+    return codec.track(standIn, standIn, id);
+  }
   const forward = channel.forwarder(id, tag.name, tag.length);
   return codec.track(forward, forward, id);
 }
+
+// The objects standing for those of the parent's other out-of-process isolates: of a prototype
+// of their class (lib/host.js's `forwardable` reads it) and nothing else, since only their
+// forwarders call them, through `forwarding.dispatch`, which asks the parent; their ids there.
+const forwardedPrototypes = {};
+for (const kind of ['Isolate', 'Context', 'Script', 'Module', 'Reference', 'Dereference']) {
+  forwardedPrototypes[kind] = Object.freeze(Object.create(null));
+  remotePrototypes.set(forwardedPrototypes[kind], kind);
+}
+const forwardedIds = new WeakMap();
+// (A released forwarder crosses as a released object of its class, which answers for itself.)
+forwarding.dispatch = (object, name, args) => reclassing(() => {
+  if (forwardedIds.has(object)) {
+    return channel.call(forwardedIds.get(object), name, args);
+  }
+  return releasedCall(object, name, args, (arg) => (forwardedIds.has(arg) ? twinsOf(ivm).live[remotePrototypes.get(Object.getPrototypeOf(arg))] : arg));
+});
+binding.forwardingEnable();
 
 let isolate;
 

@@ -11,7 +11,9 @@ const path = require('node:path');
 const { Channel } = require('./channel');
 const { Codec, TAG } = require('./codec');
 const { requested: requestedV8Flags, emit: emitV8FlagWarnings } = require('../flags');
-const { remotePrototypes } = require('../host');
+const { remotePrototypes, forwarding } = require('../host');
+const { createDispatcher } = require('./forward');
+const { twinsOf, twinned, releasedCall } = require('./twins');
 const inspector = require('./inspector');
 
 const CHILD = path.join(__dirname, 'child.js');
@@ -29,28 +31,11 @@ const OUT_OF_MEMORY = 'Catastrophic out-of-memory error';
 const OF_ANOTHER_ISOLATE = 'An object of an out-of-process isolate can only be given to that isolate';
 const OF_THIS_PROCESS = 'Objects of in-process isolates cannot be given to an out-of-process isolate';
 
-// The methods and getters of each class; the methods in ASYNC give promises.
-const SURFACE = {
-  Isolate: {
-    methods: ['compileScript', 'compileScriptSync', 'compileModule', 'compileModuleSync', 'createContext', 'createContextSync', 'getHeapStatistics', 'getHeapStatisticsSync', 'startCpuProfiler', 'stopCpuProfiler'],
-    getters: ['cpuTime', 'wallTime', 'referenceCount'],
-  },
-  Context: {
-    methods: ['eval', 'evalIgnored', 'evalSync', 'evalClosure', 'evalClosureIgnored', 'evalClosureSync', 'release'],
-    getters: ['global'],
-  },
-  Script: { methods: ['run', 'runIgnored', 'runSync', 'release'], getters: [] },
-  Module: {
-    methods: ['instantiate', 'instantiateSync', 'evaluate', 'evaluateSync', 'release'],
-    getters: ['namespace'],
-  },
-  Reference: {
-    methods: ['copy', 'copySync', 'deref', 'derefInto', 'release', 'delete', 'deleteIgnored', 'deleteSync', 'get', 'getSync', 'set', 'setIgnored', 'setSync', 'apply', 'applyIgnored', 'applySync', 'applySyncPromise'],
-    getters: [],
-  },
-  Dereference: { methods: [], getters: [] },
-};
-const ASYNC = new Set(['compileScript', 'compileModule', 'createContext', 'getHeapStatistics', 'stopCpuProfiler', 'eval', 'evalClosure', 'run', 'instantiate', 'evaluate', 'copy', 'delete', 'get', 'set', 'apply']);
+// The methods of each class that give promises (see `prototypes`).
+let asyncMethods;
+
+// The methods that release the object with `{ release: true }`.
+const RELEASING = new Set(['deref', 'derefInto']);
 
 // Each object standing for one of a child's: its channel and its id there.
 const owners = new WeakMap();
@@ -73,7 +58,7 @@ function call(object, name, args) {
   if (state.disposing || state.gone !== null) {
     return disposedCall(object, name, args);
   }
-  const async = ASYNC.has(name);
+  const async = asyncMethods.has(name);
   // An async call's error names its caller, as in one process (which also pays for it).
   const site = async ? new Error() : undefined;
   let result;
@@ -86,7 +71,7 @@ function call(object, name, args) {
     }
     throw error;
   }
-  if (name === 'release') {
+  if (name === 'release' || (RELEASING.has(name) && args[0]?.release === true)) {
     markReleased(object);
   }
   return async && result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
@@ -103,8 +88,7 @@ function disposedCall(object, name, args) {
     return releaseDisposed(object);
   }
   const { state } = owner(object);
-  const twinned = (arg) => (owners.get(arg)?.state === state ? twinOf(arg) : arg);
-  const twinArgs = args.map((arg) => (Array.isArray(arg) ? arg.map(twinned) : twinned(arg)));
+  const twinArgs = twinned(args, (arg) => (owners.get(arg)?.state === state ? twinOf(arg) : arg));
   // Errors name this process's caller, as in one process.
   const site = new Error();
   let result;
@@ -116,29 +100,11 @@ function disposedCall(object, name, args) {
   return result instanceof Promise ? result.catch((error) => Promise.reject(restack(error, site))) : result;
 }
 
-// Objects of each kind of a disposed in-process isolate, made once (by the first dispose()):
-// `live` ones, and `released` ones for objects released before or after the dispose().
-let twins;
-
-function makeTwins(ivm) {
-  if (twins !== undefined) {
-    return;
-  }
-  const isolate = new ivm.Isolate({ outOfProcess: false });
-  const made = () => {
-    const context = isolate.createContextSync();
-    return { Isolate: isolate, Context: context, Script: isolate.compileScriptSync(''), Module: isolate.compileModuleSync(''), Reference: context.evalSync('globalThis', { reference: true }) };
-  };
-  twins = { live: made(), released: made() };
-  isolate.dispose();
-  for (const kind of ['Context', 'Script', 'Module', 'Reference']) {
-    twins.released[kind].release();
-  }
-}
-
+// The twin (lib/remote/twins.js) of an object standing for a child's.
 function twinOf(object) {
   const kind = Object.keys(madePrototypes).find((name) => madePrototypes[name] === Object.getPrototypeOf(object));
-  return (released.has(object) ? twins.released : twins.live)[kind];
+  const { live, released: releasedTwins } = twinsOf(madeFor);
+  return (released.has(object) ? releasedTwins : live)[kind];
 }
 
 // The objects of out-of-process isolates released here, before or after dispose(). A Context's
@@ -189,7 +155,9 @@ function restack(error, site) {
     return error;
   }
   const lines = error.stack.split('\n');
-  const crossed = lines.indexOf(BOUNDARY);
+  // (After the last boundary, the child's frames: those of its runtime, where the error left
+  // the isolate, or crossed from the isolate to the isolate that called a forwarder.)
+  const crossed = lines.lastIndexOf(BOUNDARY);
   const head = crossed === -1 ? lines.slice(0, lines.findIndex((line) => FRAME.test(line)) >>> 0) : lines.slice(0, crossed + 1);
   const here = site.stack.split('\n').filter((line) => FRAME.test(line) && !line.includes(__dirname));
   Object.defineProperty(error, 'stack', { value: [...head, ...here].join('\n'), writable: true, configurable: true });
@@ -198,10 +166,13 @@ function restack(error, site) {
 
 // The prototypes of the objects standing for a child's, inheriting from the in-process classes'
 // so that `instanceof` holds (`inProcess`: the in-process prototypes, for those of classes the
-// module does not export).
-function prototypes(ivm, inProcess) {
+// module does not export), with the methods and getters of the facade's list (`surface`, the
+// same as that of forwarders: lib/facade/forward.js), some of them defined here.
+function prototypes(ivm, binding, inProcess, facadeSurface) {
+  madeFor = ivm;
+  asyncMethods = new Set(facadeSurface.async);
   const made = {};
-  for (const [kind, surface] of Object.entries(SURFACE)) {
+  for (const [kind, surface] of Object.entries(facadeSurface.classes)) {
     const base = ivm[kind]?.prototype ?? Object.prototype;
     const members = {};
     for (const name of surface.methods) {
@@ -263,14 +234,19 @@ function prototypes(ivm, inProcess) {
     },
     configurable: true,
   });
-  for (const prototype of Object.values(made)) {
+  for (const [kind, prototype] of Object.entries(made)) {
     Object.freeze(prototype);
-    remotePrototypes.add(prototype);
+    remotePrototypes.set(prototype, kind);
   }
+  // Given to in-process isolates, they become forwarders, which call `dispatch`.
+  forwarding.dispatch = createDispatcher(ivm, (object) => owners.has(object), (object, name, args) => releasedCall(object, name, args, (arg) => (owners.has(arg) ? twinOf(arg) : arg)));
+  binding.forwardingEnable();
   return made;
 }
 
 let madePrototypes;
+// The module they were made for.
+let madeFor;
 let callbackModes;
 
 // A child process for an isolate: its channel's socket and descriptor, and `output`, what it
@@ -344,13 +320,13 @@ function takeSpare() {
 // (lib/facade/frame.js): its `callbackFunctions` and `copiesInto` give what Callbacks and
 // ExternalCopyInto objects made in this process hold.
 function createIsolate(ivm, binding, hostOptions, options) {
-  const { callbackFunctions, copiesInto, host, prototypes: facadePrototypes } = hostOptions;
+  const { callbackFunctions, copiesInto, host, prototypes: facadePrototypes, surface } = hostOptions;
   // Bun's sockets over inherited descriptors end at once in the child; on Deno the API runs, but
   // a child's death is not told as on Node: out-of-process isolates are Node's for now (README).
   if (process.versions.bun !== undefined || typeof globalThis.Deno !== 'undefined') {
     throw new Error('Out-of-process isolates need Node.js');
   }
-  madePrototypes ??= prototypes(ivm, facadePrototypes);
+  madePrototypes ??= prototypes(ivm, binding, facadePrototypes, surface);
   const { outOfProcess, onCatastrophicError, ...isolateOptions } = options;
   if (onCatastrophicError !== undefined && typeof onCatastrophicError !== 'function') {
     throw new TypeError('`onCatastrophicError` must be a function');
@@ -423,13 +399,13 @@ function createIsolate(ivm, binding, hostOptions, options) {
   // (This child's own objects were found before: see Codec#tag.)
   const describe = (value) => {
     if (owners.has(value)) {
-      throw new TypeError(OF_ANOTHER_ISOLATE);
+      return forwardedTag(value);
     }
     if (value instanceof ivm.Reference) {
       if (!binding.referenceIsHere(value)) {
         throw new TypeError(OF_THIS_PROCESS);
       }
-      return { kind: 'Reference', type: value.typeof };
+      return { kind: 'Reference', type: value.typeof, inherit: binding.referenceInherits(value) };
     }
     if (value instanceof ivm.Callback) {
       return { kind: 'Callback', mode: callbackModes[callbackFunctions.get(value)[1]] };
@@ -447,11 +423,32 @@ function createIsolate(ivm, binding, hostOptions, options) {
     if (Object.getPrototypeOf(value)?.constructor?.name === 'ExternalCopyInto') {
       throw new Error('The return value of `copyInto()` should only be used once');
     }
-    // An Isolate, Context, Script, Module, session or Dereference of this process.
+    // What derefInto() gave here is of a value of this process, never of the child's (whose
+    // References give stand-ins), as in one process when given to another isolate.
+    if (Object.getPrototypeOf(value)?.constructor?.name === 'Dereference' && facadePrototypes.has(Object.getPrototypeOf(value))) {
+      throw new TypeError('Cannot dereference this into target isolate');
+    }
+    // An Isolate, Context, Script, Module or session of this process.
     if (facadePrototypes.has(Object.getPrototypeOf(value))) {
       throw new TypeError(OF_THIS_PROCESS);
     }
     return undefined;
+  };
+  // An object of another child crosses as the tag of a forwarder (lib/remote/child.js), whose
+  // calls run here on this process's object for it, with its compiled code's results. An
+  // inspector session cannot be given, as in one process.
+  const forwardedTag = (value) => {
+    const kind = remotePrototypes.get(Object.getPrototypeOf(value));
+    if (kind === 'Session') {
+      throw new TypeError(OF_ANOTHER_ISOLATE);
+    }
+    const tag = { kind: 'forwarded', of: kind };
+    for (const key of ['cachedData', 'cachedDataRejected']) {
+      if (Object.hasOwn(value, key)) {
+        tag[key] = codec.encode(value[key]);
+      }
+    }
+    return tag;
   };
   const codec = new Codec(ivm, describe, stand);
 
@@ -462,6 +459,10 @@ function createIsolate(ivm, binding, hostOptions, options) {
   const asReference = (value) => (value !== null && typeof value === 'object' && !facadePrototypes.has(Object.getPrototypeOf(value)) ? new ivm.Reference(value) : value);
   const serve = (target, name, args) => {
     const object = codec.object(target);
+    // An object of another child, which this child's forwarder calls (see `forwardedTag`).
+    if (owners.has(object)) {
+      return forwarding.dispatch(object, name, args);
+    }
     if (object instanceof ivm.Reference) {
       const value = object.deref();
       switch (name) {
@@ -481,7 +482,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
   const onGone = (reason, pending) => {
     if (state.gone === null) {
       state.gone = reason;
-      makeTwins(ivm);
+      twinsOf(ivm);
       output.readNow();
       if (reason !== 'disposed') {
         child.kill('SIGKILL');
@@ -514,7 +515,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
       throw new Error('Isolate is already disposed');
     }
     state.disposing = true;
-    makeTwins(ivm);
+    twinsOf(ivm);
     channel.tell(0, 'dispose', []);
     const deadline = Date.now() + DISPOSE_GRACE_MS;
     channel.endAt(deadline, end);

@@ -5,6 +5,7 @@
 pub mod callback;
 pub mod context;
 pub mod external_copy;
+pub mod forward;
 pub mod inspector;
 pub mod isolate;
 pub mod lib;
@@ -105,6 +106,8 @@ pub static FUNCTIONS: &[Binding] = bindings! {
   "libNew" => lib::new / new_at,
   "libHrtime" => lib::hrtime / hrtime_at,
   "protocol" => protocol::protocol / protocol_at,
+  "forwardRelease" => forward::release / release_at,
+  "forwardCheckSync" => forward::check_sync / check_sync_at,
 };
 
 /// Binding functions of out-of-process isolates (lib/remote/), given to Node only: what the
@@ -113,6 +116,8 @@ pub static REMOTE_FUNCTIONS: &[Binding] = bindings! {
   "externalCopyExport" => external_copy::export / export_at,
   "externalCopyImport" => external_copy::import / import_at,
   "referenceIsHere" => reference::is_here / reference_at,
+  "referenceInherits" => reference::inherits / reference_at,
+  "forwardingEnable" => forward::enable / enable_at,
 };
 
 /// Binding functions for the tests only, given to Node when the environment variable

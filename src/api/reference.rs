@@ -32,6 +32,13 @@ pub fn is_here(front: &mut dyn Front) -> Result<()> {
   front.ret(Transferable::Bool(here))
 }
 
+/// `referenceInherits`: whether it was made with `unsafeInherit` (a Reference given to an
+/// out-of-process isolate keeps it there).
+pub fn inherits(front: &mut dyn Front) -> Result<()> {
+  let inherit = data(front)?.inherit;
+  front.ret(Transferable::Bool(inherit))
+}
+
 parameters!(new_at: instance, value, unsafeInherit);
 /// `referenceNew`
 pub fn new(front: &mut dyn Front) -> Result<()> {

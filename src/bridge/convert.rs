@@ -91,7 +91,7 @@ impl Source for NodeValue {
     })
   }
   fn facade(&mut self) -> Result<Option<Arc<Handle>>> {
-    facade::unwrap(self.napi, self.value)
+    super::forward::handle(self.napi, self.value)
   }
   fn callback(&mut self) -> Result<Transferable> {
     Ok(Transferable::Callback(callback_to(self.napi, self.value, CallMode::Sync)?))
@@ -122,6 +122,14 @@ fn not_transferable(napi: Napi, value: Value) -> Error {
   }
 }
 
+/// The referenced value, if it is of this Node environment.
+fn value_here(napi: Napi, data: &RefData) -> Result<Value> {
+  match &data.target {
+    RefTarget::Node(node_ref) if node_ref.env.is_current_thread() => node_ref.get(napi),
+    _ => Err(Error::type_error("Cannot dereference this into target isolate")),
+  }
+}
+
 /// Rebuilds a transferred value in this Node environment.
 pub fn to_napi(napi: Napi, value: Transferable) -> Result<Value> {
   match value {
@@ -131,10 +139,9 @@ pub fn to_napi(napi: Napi, value: Transferable) -> Result<Value> {
     Transferable::Number(n) => napi.number(n),
     Transferable::BigInt { negative, words } => napi.bigint_words(negative, &words),
     Transferable::String(s) => napi.str(&s),
-    Transferable::Dereference(data) => match &data.target {
-      RefTarget::Node(node_ref) if node_ref.env.is_current_thread() => node_ref.get(napi),
-      _ => Err(Error::type_error("Cannot dereference this into target isolate")),
-    },
+    Transferable::Dereference(data) => value_here(napi, &data),
+    // Node's object for an object of an out-of-process isolate.
+    Transferable::Forwarded(data) => value_here(napi, &data.target),
     Transferable::Callback(data) => callback_maker()?(napi, data),
     Transferable::Copy { data, transfer_in } => super::copy::copy_into_napi(napi, &data, transfer_in),
     Transferable::Promise(state) => super::promise::promise_to_napi(napi, &state),

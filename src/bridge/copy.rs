@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock, Weak};
 use napi::sys;
 use parking_lot::Mutex;
 
-use super::{convert, facade};
+use super::convert;
 use crate::error::{Error, Result};
 use crate::host::napi::{call, Napi, Value};
 use crate::host::{NodeEnv, NodeRef};
@@ -177,7 +177,7 @@ pub fn copy_from_napi(napi: Napi, value: Value, transfer_out: bool, transfer_lis
       let handles_array = element(napi, parts, 2)?;
       let mut handles = Vec::new();
       for index in 0..napi.array_len(handles_array)? {
-        let handle = facade::unwrap(napi, element(napi, handles_array, index)?)?.ok_or_else(Error::illegal_invocation)?;
+        let handle = super::forward::handle(napi, element(napi, handles_array, index)?)?.ok_or_else(Error::illegal_invocation)?;
         handles.push(handle.transfer_out()?);
       }
       let pairs = element(napi, parts, 3)?;

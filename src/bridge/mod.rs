@@ -7,5 +7,6 @@ pub mod completion;
 pub mod convert;
 pub mod copy;
 pub mod facade;
+pub mod forward;
 pub mod promise;
 pub mod shared;

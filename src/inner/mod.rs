@@ -40,17 +40,35 @@ pub fn facade_for<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> 
   }
   let handle = Handle::from_transferable(&value).ok_or_else(|| Error::type_error(crate::error::msg::NON_TRANSFERABLE))?;
   let kind = handle.kind().expect("transferables that become facades have a class") as u32;
+  let kind = v8::Integer::new_from_unsigned(scope, kind).into();
+  let Transferable::Forwarded(forwarded) = &value else {
+    let object = instance(scope, &[kind])?;
+    bind(scope, object, handle)?;
+    return Ok(object.into());
+  };
+  // A forwarder (lib/facade/forward.js), given the Reference to the dispatcher it calls, and the
+  // own properties of the object it stands for.
+  let dispatch = facade_for(scope, Transferable::Reference(forwarded.dispatch.clone()))?;
+  let object = instance(scope, &[kind, dispatch])?;
+  bind(scope, object, handle)?;
+  for (name, field) in forwarded.fields.iter().cloned() {
+    let key = v8conv::string_to_v8(scope, name)?;
+    let field = v8conv::to_v8(scope, field)?;
+    object.create_data_property(scope, key.into(), field);
+  }
+  Ok(object.into())
+}
+
+/// A new instance from the facade's factory of the current context (`binding.setup`).
+fn instance<'s>(scope: &mut v8::PinScope<'s, '_>, args: &[v8::Local<v8::Value>]) -> Result<v8::Local<'s, v8::Object>> {
   let global = scope.get_current_context().global(scope);
   let key = private(scope, "isolated-vm:factory");
   let factory = global.get_private(scope, key).ok_or(Error::Pending)?;
   let factory =
     v8::Local::<v8::Function>::try_from(factory).map_err(|_| Error::generic("isolated-vm: the API is not set up in this context"))?;
   let undefined = v8::undefined(scope).into();
-  let kind = v8::Integer::new_from_unsigned(scope, kind).into();
-  let object = factory.call(scope, undefined, &[kind]).ok_or(Error::Pending)?;
-  let object = v8::Local::<v8::Object>::try_from(object).map_err(|_| Error::generic("isolated-vm: bad facade factory"))?;
-  bind(scope, object, handle)?;
-  Ok(object.into())
+  let object = factory.call(scope, undefined, args).ok_or(Error::Pending)?;
+  v8::Local::<v8::Object>::try_from(object).map_err(|_| Error::generic("isolated-vm: bad facade factory"))
 }
 
 /// The isolated-vm module object of the current context, set up on first use.

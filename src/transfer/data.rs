@@ -73,6 +73,19 @@ pub struct RefData {
   pub accessors: bool,
 }
 
+/// An object of an out-of-process isolate (lib/remote/) given to one of our isolates, where it is
+/// a forwarder (lib/facade/forward.js): Node's object standing for it, which the forwarder becomes
+/// again where it crosses back to Node, and Node's dispatcher, which runs the object's methods for
+/// the forwarder (lib/remote/forward.js).
+#[derive(Debug)]
+pub struct ForwardData {
+  pub kind: super::handle::Kind,
+  pub target: Arc<RefData>,
+  pub dispatch: Arc<RefData>,
+  /// The object's own properties (compiled code's `cachedData` results), which the forwarder gets.
+  pub fields: Vec<(&'static str, super::Transferable)>,
+}
+
 #[derive(Debug)]
 pub struct ContextData {
   pub context: Arc<Remote<v8::Context>>,

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use crate::error::{msg, Error, Result};
 use crate::isolate::IsolateCore;
 
-use super::{CallbackData, ContextData, CopyData, ModuleData, RefData, ScriptData, SessionData, Transferable};
+use super::{CallbackData, ContextData, CopyData, ForwardData, ModuleData, RefData, ScriptData, SessionData, Transferable};
 
 /// The facade classes; the binding tells the facade their numbers (api::protocol).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +44,17 @@ impl Kind {
     ("Session", Kind::Session),
     ("Lib", Kind::Lib),
   ];
+}
+
+/// What using a released object of `kind` fails with.
+pub fn released_message(kind: Kind) -> &'static str {
+  match kind {
+    Kind::Context => msg::CONTEXT_RELEASED,
+    Kind::Script => msg::SCRIPT_RELEASED,
+    Kind::Module => msg::MODULE_RELEASED,
+    Kind::ExternalCopy | Kind::CopyInto => msg::COPY_RELEASED,
+    _ => msg::REFERENCE_RELEASED,
+  }
 }
 
 /// Data that `release()` drops. Reading it after release fails with the class's message.
@@ -103,6 +114,11 @@ pub enum Handle {
   IvmModule,
   /// `ivm.lib` (an instance of class `Lib`), which has no state of its own.
   Lib,
+  /// A forwarder for an object of an out-of-process isolate, of class `kind` (see `ForwardData`).
+  Forwarded {
+    data: Releasable<ForwardData>,
+    kind: Kind,
+  },
 }
 
 impl Handle {
@@ -119,6 +135,7 @@ impl Handle {
       Handle::ExternalCopy(_) => Kind::ExternalCopy,
       Handle::CopyInto { .. } => Kind::CopyInto,
       Handle::Lib => Kind::Lib,
+      Handle::Forwarded { kind, .. } => *kind,
       Handle::IvmModule => return None,
     })
   }
@@ -139,6 +156,9 @@ impl Handle {
       Transferable::Reference(data) => Handle::Reference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::DereferenceHandle(data) => Handle::Dereference(Releasable::new(data.clone(), msg::REFERENCE_RELEASED)),
       Transferable::ExternalCopy(data) => Handle::ExternalCopy(Releasable::new(data.clone(), msg::COPY_RELEASED)),
+      Transferable::Forwarded(data) => {
+        Handle::Forwarded { data: Releasable::new(data.clone(), released_message(data.kind)), kind: data.kind }
+      }
       Transferable::CopyIntoHandle { data, transfer_in } => {
         Handle::CopyInto { data: Releasable::new(data.clone(), msg::COPY_RELEASED), transfer_in: *transfer_in }
       }
@@ -166,6 +186,7 @@ impl Handle {
       },
       Handle::IvmModule => Transferable::IvmModule,
       Handle::Lib => Transferable::Lib,
+      Handle::Forwarded { data, kind } => data.passed_on(*kind, Transferable::Forwarded),
     })
   }
 

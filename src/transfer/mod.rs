@@ -21,7 +21,9 @@ use std::sync::Arc;
 pub use crate::isolate::Remote;
 pub use crate::value::{Primitive, Str};
 pub use copy::CopyData;
-pub use data::{CallMode, CallbackData, ContextData, ModuleData, ModuleState, RefData, RefTarget, ScriptData, SessionData, TypeOf};
+pub use data::{
+  CallMode, CallbackData, ContextData, ForwardData, ModuleData, ModuleState, RefData, RefTarget, ScriptData, SessionData, TypeOf,
+};
 pub use options::{TransferOptions, TransferType};
 
 use crate::isolate::IsolateCore;
@@ -60,6 +62,8 @@ pub enum Transferable {
     data: Arc<CopyData>,
     transfer_in: bool,
   },
+  /// An object of an out-of-process isolate: a forwarder in our isolates, itself in Node.
+  Forwarded(Arc<ForwardData>),
   /// An `ExternalCopy` instance.
   ExternalCopy(Arc<CopyData>),
   /// The object `copyInto()` returns.

@@ -190,6 +190,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
     | Transferable::Reference(_)
     | Transferable::DereferenceHandle(_)
     | Transferable::ExternalCopy(_)
+    | Transferable::Forwarded(_)
     | Transferable::CopyIntoHandle { .. }
     | Transferable::IvmModule
     | Transferable::Lib) => crate::transfer::facade::facade_for(scope, handle)?,
