@@ -136,9 +136,8 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
     }
   }
 
-  // Whether a value that could not be transferred stands for an object of an out-of-process
-  // isolate (for the error that says so), but an inspector session, which is not transferred
-  // anywhere, as in one process.
+  // Whether a value stands for an object of an out-of-process isolate that can be given to
+  // another isolate: not an inspector session, which is not given anywhere, as in one process.
   function isRemote(value) {
     const kind = value !== null && typeof value === 'object' && !types.isProxy(value) ? remotePrototypes.get(Object.getPrototypeOf(value)) : undefined;
     return kind !== undefined && kind !== 'Session';
@@ -156,7 +155,7 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
   }
 
   return {
-    serialize, parse: JSON.parse, detach, regexp, error, view, resizable, get, set, remove, isRemote, forwardable,
+    serialize, parse: JSON.parse, detach, regexp, error, view, resizable, get, set, remove, forwardable,
     Map, mapSet: Map.prototype.set, Set, setAdd: Set.prototype.add,
   };
 };

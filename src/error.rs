@@ -161,8 +161,6 @@ pub mod msg {
   pub const COPY_RELEASED: &str = "Copy has been released";
   pub const INVALID_CONTEXT: &str = "Invalid context";
   pub const NON_TRANSFERABLE: &str = "A non-transferable value was passed";
-  /// An object of an out-of-process isolate given elsewhere (lib/remote/parent.js says the same).
-  pub const OF_OUT_OF_PROCESS_ISOLATE: &str = "An object of an out-of-process isolate can only be given to that isolate";
   pub const SYNC_FROM_ASYNC: &str =
     "Calling a synchronous isolated-vm function on a non-default isolate from within an asynchronous isolated-vm function is not allowed.";
   pub const NOT_FROM_DEFAULT_THREAD: &str = "This function may not be called from the default thread";

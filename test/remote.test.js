@@ -428,39 +428,36 @@ test('References, Callbacks, ExternalCopies and promises cross both ways', onNod
   isolate.dispose();
 });
 
-test('objects of in-process isolates cannot be given to an out-of-process isolate, nor its objects kept in a copy: a clear error, never an empty copy', onNode, () => {
+test('what cannot be given to or from an out-of-process isolate fails with a clear error, never an empty copy', onNode, () => {
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const context = isolate.createContextSync();
   const local = new ivm.Isolate({ outOfProcess: false });
   const localContext = local.createContextSync();
   const other = new ivm.Isolate({ outOfProcess: true });
   const otherContext = other.createContextSync();
-  const ofThisProcess = { name: 'TypeError', message: 'Objects of in-process isolates cannot be given to an out-of-process isolate' };
-  for (const object of [local, localContext, local.compileScriptSync('1'), localContext.evalSync('({})', { reference: true })]) {
-    assert.throws(() => context.global.setSync('x', object), ofThisProcess);
-    assert.throws(() => context.evalClosureSync('return 1', [object]), ofThisProcess);
-  }
-  // A copy cannot hold an object of another out-of-process isolate (it would hold an empty object).
+  // A copy cannot hold an object of an out-of-process isolate (it would hold an empty object).
   for (const object of [other, otherContext, otherContext.global]) {
     assert.throws(() => new ivm.ExternalCopy({ object }), { name: 'TypeError', message: 'An object of an out-of-process isolate could not be cloned' });
     assert.throws(() => localContext.global.setSync('x', { object }, { copy: true }), { name: 'TypeError', message: 'An object of an out-of-process isolate could not be cloned' });
   }
-  // Inside an isolate, a Reference to one of its values cannot be given to an out-of-process one.
+  // A promise stays in its process.
+  const noPromise = { name: 'TypeError', message: 'A promise cannot be given to an isolate of another process' };
   localContext.global.setSync('remote', context);
-  assert.throws(() => localContext.evalSync('remote.evalClosureSync("return 1", [{}], { arguments: { reference: true } })'), ofThisProcess);
-  assert.throws(() => localContext.evalSync('remote.global.setSync("x", Promise.resolve(), { promise: true })'), ofThisProcess);
+  assert.throws(() => localContext.evalSync('remote.global.setSync("x", Promise.resolve(), { promise: true })'), noPromise);
+  context.global.setSync('local', localContext);
+  assert.throws(() => context.evalSync('local.evalClosureSync("return 1", [Promise.resolve()], { arguments: { promise: true } })'), noPromise);
   // An inspector session is not given anywhere, as in one process.
   const inspected = new ivm.Isolate({ outOfProcess: true, inspector: true });
   const session = inspected.createInspectorSession();
-  assert.throws(() => localContext.global.setSync('session', session), { name: 'TypeError', message: 'A non-transferable value was passed' });
+  for (const receiver of [localContext, context]) {
+    assert.throws(() => receiver.global.setSync('session', session), { name: 'TypeError', message: 'A non-transferable value was passed' });
+  }
   session.dispose();
   inspected.dispose();
+  // What derefInto() gave here is the value only in its own isolate.
+  assert.throws(() => context.global.setSync('x', new ivm.Reference({}).derefInto()), { name: 'TypeError', message: 'Cannot dereference this into target isolate' });
   // Other values that cannot be given keep their message.
   assert.throws(() => localContext.global.setSync('x', {}), { name: 'TypeError', message: 'A non-transferable value was passed' });
-  // Its own objects, and References to this process's values, it takes.
-  context.global.setSync('own', context.global);
-  context.global.setSync('host', new ivm.Reference({ here: true }));
-  assert.equal(context.evalSync('own.getSync("host").getSync("here")'), true);
   for (const each of [isolate, local, other]) {
     each.dispose();
   }
@@ -480,6 +477,7 @@ const GIVEN_ISOLATE_CASES = {
   cached: `{ const s = target.compileScriptSync('1+2', {produceCachedData: true}); const s2 = target.compileScriptSync('1+2', {cachedData: s.cachedData}); [s.cachedData instanceof ivm.ExternalCopy, s2.cachedDataRejected, s2.runSync(target.createContextSync())] }`,
   heap: `{ typeof target.getHeapStatisticsSync().total_heap_size }`,
   closureCopy: `{ target.createContextSync().evalClosureSync('return $0.a', [{a: 7}], {arguments: {copy: true}}) }`,
+  referenceArguments: `{ const c = target.createContextSync(); c.global.setSync('r', { a: 8 }, { reference: true }); [c.evalClosureSync('return $0.getSync("a")', [{ a: 7 }], { arguments: { reference: true } }), c.evalSync('r.getSync("a")')] }`,
   applyRef: `{ const c = target.createContextSync(); const f = c.evalSync('(a, b) => a * b', {reference: true}); [f.applySync(undefined, [6, 7]), f.typeof] }`,
   releasedRef: `{ const c = target.createContextSync(); const r = c.global; r.release(); let m; try { r.release() } catch (e) { m = e.message } let n; try { r.getSync('x') } catch (e) { n = e.message }; [m, n] }`,
   releasedScript: `{ const s = target.compileScriptSync('1'); s.release(); s.release(); let m; try { s.runSync(target.createContextSync()) } catch (e) { m = e.message }; m }`,
@@ -534,9 +532,12 @@ test('an out-of-process isolate given to an isolate is used from it as an in-pro
   assert.deepEqual(inProcess.releasedScript, { value: 'Script has been released' });
   assert.deepEqual(inProcess.modAsync, { error: 'Error: Calling a synchronous isolated-vm function on a non-default isolate from within an asynchronous isolated-vm function is not allowed.' });
   assert.deepEqual(inProcess.dispose, [true, 'Isolated is disposed']);
-  // Given to an in-process isolate, and to another out-of-process one.
+  assert.deepEqual(inProcess.referenceArguments, { value: [7, 8] });
+  // Given to an in-process isolate, and to another out-of-process one; an in-process isolate
+  // given to an out-of-process one.
   assert.deepEqual(await usedFromAnIsolate(true, false), inProcess);
   assert.deepEqual(await usedFromAnIsolate(true, true), inProcess);
+  assert.deepEqual(await usedFromAnIsolate(false, true), inProcess);
 });
 
 test('used from an in-process isolate, an out-of-process isolate that runs out of memory fails the call with the memory-limit error; the caller goes on', onNode, () => {

@@ -1,11 +1,11 @@
-// Objects of out-of-process isolates given to our isolates (Node gets objects of its own standing
-// for them: lib/remote/parent.js). Here each is a forwarder, an instance of its class's
-// forwarding prototype (so that `instanceof` holds), whose methods and getters run those of
-// Node's object for it, through a Reference to Node's dispatcher (lib/remote/forward.js): the
-// arguments cross to Node copied, the result crosses back as the method's options say, and Node's
-// object does the rest, as if Node had called it. What this isolate gives one crosses as it would
-// to an in-process isolate, except what would stay this isolate's (a Reference to one of its
-// values, a promise of it): that, no out-of-process isolate can be given.
+// Objects of isolates of another process given to our isolates: those of out-of-process isolates
+// given to an in-process one, and those of in-process isolates, or of other out-of-process ones,
+// given to an out-of-process one's guest. Here each is a forwarder, an instance of its class's
+// forwarding prototype (so that `instanceof` holds), whose methods and getters run those of the
+// object it stands for, through a Reference to a dispatcher of Node's (lib/remote/forward.js):
+// the arguments cross to Node copied, the result crosses back as the method's options say, and
+// the object does the rest, as if Node had called it. What this isolate gives one crosses as it
+// would to an isolate of this process, except a promise: that stays in this process.
 
 // The methods and getters of each class that cross (lib/remote/parent.js makes Node's objects by
 // the same list, with some of the getters of its own); the methods in ASYNC_METHODS give promises.
@@ -31,7 +31,7 @@ const SURFACE = {
 };
 const ASYNC_METHODS = ['compileScript', 'compileModule', 'createContext', 'getHeapStatistics', 'stopCpuProfiler', 'eval', 'evalClosure', 'run', 'instantiate', 'evaluate', 'copy', 'delete', 'get', 'set', 'apply'];
 
-const OF_THIS_ISOLATE = 'Objects of in-process isolates cannot be given to an out-of-process isolate';
+const NO_PROMISE = 'A promise cannot be given to an isolate of another process';
 
 // The Reference to Node's dispatcher of each forwarder.
 const dispatchers = new WeakMapCtor();
@@ -61,12 +61,16 @@ function transferOf(options, key) {
   }
 }
 
-// A value this isolate gives a forwarder's method, as it crosses to Node (copied) to be given
-// under `bits`: a copy is made there; otherwise it must be what passes as it is (a primitive, an
-// isolated-vm object, a function, which passes as a Callback).
+// A value this isolate gives a forwarder's method under `bits`, as it crosses to Node (copied)
+// and on: a copy is made there; a Reference to it is made here, and passes as it is (the options
+// then ask for no Reference: see `withoutReference`); otherwise it must be what passes as it is
+// (a primitive, an isolated-vm object, a function, which passes as a Callback).
 function crossing(value, bits) {
-  if ((bits & (REFERENCE | PROMISE)) !== 0) {
-    throw new TypeErrorCtor(OF_THIS_ISOLATE);
+  if ((bits & PROMISE) !== 0) {
+    throw new TypeErrorCtor(NO_PROMISE);
+  }
+  if ((bits & REFERENCE) !== 0) {
+    return new Reference(value);
   }
   if ((bits & (COPY | EXTERNAL_COPY)) !== 0) {
     return value;
@@ -80,14 +84,24 @@ function crossing(value, bits) {
   return value;
 }
 
-function crossingEach(args, index, bits) {
-  const values = args[index];
+// Options (or those at `key` in them) asking for no Reference.
+function withoutReference(options, key) {
+  return key === undefined ? { ...options, reference: false } : { ...options, [key]: { ...options[key], reference: false } };
+}
+
+// The values of apply() and evalClosure() (args[1]), under their options (args[2].arguments).
+function crossingArguments(args) {
+  const values = args[1];
+  const bits = transferOf(args[2], 'arguments');
   if (isArray(values)) {
     const crossed = [];
     for (let i = 0; i < values.length; i++) {
       crossed[i] = crossing(values[i], bits);
     }
-    args[index] = crossed;
+    args[1] = crossed;
+  }
+  if ((bits & REFERENCE) !== 0) {
+    args[2] = withoutReference(args[2], 'arguments');
   }
 }
 
@@ -98,17 +112,21 @@ const crossingPrototypes = new MapCtor();
 const PREPARE = new MapCtor();
 for (const name of ['set', 'setIgnored', 'setSync']) {
   PREPARE.set(name, (args) => {
-    args[1] = crossing(args[1], transferOf(args[2]));
+    const bits = transferOf(args[2]);
+    args[1] = crossing(args[1], bits);
+    if ((bits & REFERENCE) !== 0) {
+      args[2] = withoutReference(args[2]);
+    }
   });
 }
 for (const name of ['apply', 'applyIgnored', 'applySync', 'applySyncPromise']) {
   PREPARE.set(name, (args) => {
     args[0] = crossing(args[0], 0);
-    crossingEach(args, 1, transferOf(args[2], 'arguments'));
+    crossingArguments(args);
   });
 }
 for (const name of ['evalClosure', 'evalClosureIgnored', 'evalClosureSync']) {
-  PREPARE.set(name, (args) => crossingEach(args, 1, transferOf(args[2], 'arguments')));
+  PREPARE.set(name, crossingArguments);
 }
 // A resolver runs here, called by Node through a Reference to it (see lib/remote/forward.js).
 for (const name of ['instantiate', 'instantiateSync']) {
@@ -207,9 +225,10 @@ function releaseForwarder(kind) {
   }.release;
 }
 
-const forwardedClasses = { Isolate, Context, Script, Module, Reference, Dereference };
+// (What derefInto() gave arrives as a Dereference, of Node's object for it: src/transfer/v8conv.rs.)
+const forwardedClasses = { Isolate, Context, Script, Module, Reference };
 const forwardPrototypes = new MapCtor();
-for (const kind of Object.keys(SURFACE)) {
+for (const kind of Object.keys(forwardedClasses)) {
   const members = {};
   for (const name of SURFACE[kind].methods) {
     const mode = ASYNC_METHODS.includes(name) ? ASYNC : name.endsWith('Ignored') ? IGNORED : SYNC;

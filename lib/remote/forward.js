@@ -1,11 +1,10 @@
 'use strict';
-// Forwarders, the objects of out-of-process isolates inside in-process isolates
-// (lib/facade/forward.js), call `dispatch` through a Reference to it: the forwarder's method runs
-// here, on this process's object for the child's (lib/remote/parent.js), as if Node called it.
-
-// `isRemote(object)`: whether it stands for a child's object; `releasedCall(object, name, args)`
-// calls a released forwarder's method (see lib/remote/parent.js).
-function createDispatcher(ivm, isRemote, releasedCall) {
+// Forwarders (lib/facade/forward.js) call `dispatch`: the forwarder's method runs here, on the
+// object it stands for, as if Node called it. Those of in-process isolates call it through a
+// Reference, for objects of out-of-process isolates (this process's objects for a child's);
+// those of a child's guest call it over the channel, for objects of other children or of
+// in-process isolates (lib/remote/parent.js).
+function createDispatcher(ivm) {
   // The resolver of the isolate that called instantiate(), which gave it as a Reference to it.
   const resolverOf = (reference, sync) => (sync
     ? (specifier, referrer) => reference.applySync(undefined, [specifier, referrer])
@@ -13,9 +12,6 @@ function createDispatcher(ivm, isRemote, releasedCall) {
   // `name`: a method's, or 'get NAME' for a getter.
   return (object, name, args) => reclassing(() => dispatch(object, name, args), true);
   function dispatch(object, name, args) {
-    if (!isRemote(object) && !name.startsWith('get ')) {
-      return releasedCall(object, name, args);
-    }
     if (name.startsWith('get ')) {
       return object[name.slice(4)];
     }

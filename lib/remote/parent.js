@@ -26,13 +26,17 @@ const DISPOSE_GRACE_MS = 10_000;
 const PENDING_POLL_MS = 20;
 // What onCatastrophicError is told, as for in-process isolates.
 const OUT_OF_MEMORY = 'Catastrophic out-of-memory error';
-// What cannot be given to an out-of-process isolate (see README.md; src/error.rs gives the first
-// where this process's isolates are given one).
-const OF_ANOTHER_ISOLATE = 'An object of an out-of-process isolate can only be given to that isolate';
-const OF_THIS_PROCESS = 'Objects of in-process isolates cannot be given to an out-of-process isolate';
-
 // The methods of each class that give promises (see `prototypes`).
 let asyncMethods;
+
+// The classes of this process's objects that a child's guest gets as forwarders.
+const FORWARDED_HERE = new Set(['Isolate', 'Context', 'Script', 'Module']);
+// The objects given to a child as forwarders: of another child, or of this process.
+const forwardedObjects = new WeakSet();
+// What derefInto() gave them, which a child's forwarder asked for.
+const dereferencesAskedFor = new WeakSet();
+// What runs their calls (lib/remote/forward.js).
+let dispatch;
 
 // The methods that release the object with `{ release: true }`.
 const RELEASING = new Set(['deref', 'derefInto']);
@@ -238,8 +242,10 @@ function prototypes(ivm, binding, inProcess, facadeSurface) {
     Object.freeze(prototype);
     remotePrototypes.set(prototype, kind);
   }
-  // Given to in-process isolates, they become forwarders, which call `dispatch`.
-  forwarding.dispatch = createDispatcher(ivm, (object) => owners.has(object), (object, name, args) => releasedCall(object, name, args, (arg) => (owners.has(arg) ? twinOf(arg) : arg)));
+  // Given to in-process isolates, they become forwarders, which call `dispatch` (a forwarder
+  // released there crosses as a released in-process object of its class: see `releasedCall`).
+  dispatch = createDispatcher(ivm);
+  forwarding.dispatch = (object, name, args) => (owners.has(object) || name.startsWith('get ') ? dispatch(object, name, args) : releasedCall(object, name, args, (arg) => (owners.has(arg) ? twinOf(arg) : arg)));
   binding.forwardingEnable();
   return made;
 }
@@ -399,11 +405,16 @@ function createIsolate(ivm, binding, hostOptions, options) {
   // (This child's own objects were found before: see Codec#tag.)
   const describe = (value) => {
     if (owners.has(value)) {
-      return forwardedTag(value);
+      // (An inspector session is not given anywhere, as in one process.)
+      const kind = remotePrototypes.get(Object.getPrototypeOf(value));
+      if (kind === 'Session') {
+        throw new TypeError('A non-transferable value was passed');
+      }
+      return forwardedTag(value, kind);
     }
     if (value instanceof ivm.Reference) {
       if (!binding.referenceIsHere(value)) {
-        throw new TypeError(OF_THIS_PROCESS);
+        return forwardedTag(value, 'Reference');
       }
       return { kind: 'Reference', type: value.typeof, inherit: binding.referenceInherits(value) };
     }
@@ -424,24 +435,30 @@ function createIsolate(ivm, binding, hostOptions, options) {
       throw new Error('The return value of `copyInto()` should only be used once');
     }
     // What derefInto() gave here is of a value of this process, never of the child's (whose
-    // References give stand-ins), as in one process when given to another isolate.
+    // References give stand-ins), as in one process when given to another isolate; unless the
+    // child's forwarder asked for it (see `serve`), to give it back.
     if (Object.getPrototypeOf(value)?.constructor?.name === 'Dereference' && facadePrototypes.has(Object.getPrototypeOf(value))) {
-      throw new TypeError('Cannot dereference this into target isolate');
+      if (!dereferencesAskedFor.has(value)) {
+        throw new TypeError('Cannot dereference this into target isolate');
+      }
+      return forwardedTag(value, 'Dereference');
     }
-    // An Isolate, Context, Script, Module or session of this process.
-    if (facadePrototypes.has(Object.getPrototypeOf(value))) {
-      throw new TypeError(OF_THIS_PROCESS);
+    // An Isolate, Context, Script or Module of this process, as a forwarder; an inspector
+    // session is not given anywhere, as in one process.
+    const prototype = Object.getPrototypeOf(value);
+    if (facadePrototypes.has(prototype)) {
+      if (!FORWARDED_HERE.has(prototype.constructor.name)) {
+        throw new TypeError('A non-transferable value was passed');
+      }
+      return forwardedTag(value, prototype.constructor.name);
     }
     return undefined;
   };
-  // An object of another child crosses as the tag of a forwarder (lib/remote/child.js), whose
-  // calls run here on this process's object for it, with its compiled code's results. An
-  // inspector session cannot be given, as in one process.
-  const forwardedTag = (value) => {
-    const kind = remotePrototypes.get(Object.getPrototypeOf(value));
-    if (kind === 'Session') {
-      throw new TypeError(OF_ANOTHER_ISOLATE);
-    }
+  // An object of another child, or of an in-process isolate, crosses as the tag of a forwarder
+  // of class `kind` (lib/remote/child.js), whose calls run here, on it (see `serve`), with its
+  // compiled code's results.
+  const forwardedTag = (value, kind) => {
+    forwardedObjects.add(value);
     const tag = { kind: 'forwarded', of: kind };
     for (const key of ['cachedData', 'cachedDataRejected']) {
       if (Object.hasOwn(value, key)) {
@@ -459,9 +476,13 @@ function createIsolate(ivm, binding, hostOptions, options) {
   const asReference = (value) => (value !== null && typeof value === 'object' && !facadePrototypes.has(Object.getPrototypeOf(value)) ? new ivm.Reference(value) : value);
   const serve = (target, name, args) => {
     const object = codec.object(target);
-    // An object of another child, which this child's forwarder calls (see `forwardedTag`).
-    if (owners.has(object)) {
-      return forwarding.dispatch(object, name, args);
+    // An object given as a forwarder, which calls it (see `forwardedTag`).
+    if (forwardedObjects.has(object)) {
+      const result = dispatch(object, name, args);
+      if (name === 'derefInto') {
+        dereferencesAskedFor.add(result);
+      }
+      return result;
     }
     if (object instanceof ivm.Reference) {
       const value = object.deref();

@@ -109,17 +109,7 @@ impl Source for NodeValue {
 
 /// Like `from_napi`, but a non-transferable value is an error.
 pub fn transfer_out(napi: Napi, value: Value, options: TransferOptions) -> Result<Transferable> {
-  from_napi(napi, value, options)?.ok_or_else(|| not_transferable(napi, value))
-}
-
-/// The error for a Node value that cannot be transferred: one standing for an object of an
-/// out-of-process isolate (lib/remote/) says so.
-fn not_transferable(napi: Napi, value: Value) -> Error {
-  let remote = super::copy::host(napi, "isRemote").and_then(|is_remote| napi.call(napi.undefined()?, is_remote, &[value]));
-  match remote.and_then(|remote| napi.get_bool(remote)) {
-    Ok(true) => Error::type_error(msg::OF_OUT_OF_PROCESS_ISOLATE),
-    _ => Error::type_error(msg::NON_TRANSFERABLE),
-  }
+  from_napi(napi, value, options)?.ok_or_else(|| Error::type_error(msg::NON_TRANSFERABLE))
 }
 
 /// The referenced value, if it is of this Node environment.

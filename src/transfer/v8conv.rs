@@ -146,6 +146,11 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: Transferable) -> Resul
       RefTarget::Isolate { value, .. } if executor::is_current(&value.core) => value.open(scope),
       _ => return Err(Error::type_error("Cannot dereference this into target isolate")),
     },
+    // What derefInto() gave in another process is a Dereference of Node's object for it, which is
+    // that object only in Node (which gives it on to its isolate).
+    Transferable::Forwarded(data) if data.kind == super::handle::Kind::Dereference => {
+      super::facade::facade_for(scope, Transferable::DereferenceHandle(data.target.clone()))?
+    }
     Transferable::Callback(data) => super::facade::callback_function(scope, data)?.into(),
     Transferable::Copy { data, transfer_in } => serializer::copy_to_v8(scope, &data, transfer_in)?,
     Transferable::Promise(state) => {
