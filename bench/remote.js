@@ -53,6 +53,13 @@ const CASES = {
     context.global.setSync('host', (n) => n + 1);
     return (count) => context.evalSync(`{ let n = 0; for (let i = 0; i < ${count}; i++) n = host(n); n }`);
   },
+  // In-process isolate code calling an isolate given to it (out of process: through a forwarder).
+  "evalSync('1+1') from isolate code (per call, 1000 a run)": (options) => {
+    const target = new ivm.Isolate(options).createContextSync();
+    const caller = new ivm.Isolate().createContextSync();
+    caller.global.setSync('target', target);
+    return (count) => caller.evalSync(`for (let i = 0; i < ${count}; i++) target.evalSync('1+1')`);
+  },
   '1 MB ExternalCopy into the guest': (options) => {
     const context = new ivm.Isolate(options).createContextSync();
     const copy = new ivm.ExternalCopy({ rows: Array.from({ length: 10_000 }, (_, i) => ({ i, name: `row ${i}`, tags: ['a', 'b', 'c'], score: i / 7 })) });
@@ -63,7 +70,7 @@ const CASES = {
     };
   },
 };
-const COUNTS = { 'new Isolate + createContextSync + dispose': 5, "evalSync('1+1')": 10000, 'host callback from the guest (per call, 1000 a run)': 1000, '1 MB ExternalCopy into the guest': 5 };
+const COUNTS = { 'new Isolate + createContextSync + dispose': 5, "evalSync('1+1')": 10000, 'host callback from the guest (per call, 1000 a run)': 1000, "evalSync('1+1') from isolate code (per call, 1000 a run)": 1000, '1 MB ExternalCopy into the guest': 5 };
 
 const rows = [];
 for (const [name, make] of Object.entries(CASES)) {

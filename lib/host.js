@@ -20,7 +20,9 @@ const standIns = new WeakMap();
 // of their classes (added by lib/remote/parent.js), which copies refuse; and what runs their
 // methods for in-process isolates (`forwardable`).
 const remotePrototypes = new Map();
-const forwarding = { dispatch: undefined };
+// `askedFor`: what forwarders' calls gave (lib/remote/forward.js) of classes not given anywhere
+// else (an inspector session, what derefInto() gave), which is given back to them all the same.
+const forwarding = { dispatch: undefined, askedFor: new WeakSet() };
 
 module.exports = function createHost(binding, lib, facadePrototypes) {
   const serialize = createSerializer(binding, lib, facadePrototypes, standIns, remotePrototypes);
@@ -137,10 +139,11 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
   }
 
   // Whether a value stands for an object of an out-of-process isolate that can be given to
-  // another isolate: not an inspector session, which is not given anywhere, as in one process.
+  // another isolate: not an inspector session, which is not given anywhere, as in one process,
+  // unless a forwarder asked for it.
   function isRemote(value) {
     const kind = value !== null && typeof value === 'object' && !types.isProxy(value) ? remotePrototypes.get(Object.getPrototypeOf(value)) : undefined;
-    return kind !== undefined && kind !== 'Session';
+    return kind !== undefined && (kind !== 'Session' || forwarding.askedFor.has(value));
   }
 
   // What a value standing for an object of an out-of-process isolate crosses to in-process

@@ -540,6 +540,40 @@ test('an out-of-process isolate given to an isolate is used from it as an in-pro
   assert.deepEqual(await usedFromAnIsolate(false, true), inProcess);
 });
 
+// An inspector session isolate code makes of an isolate given to it: what it answers.
+async function sessionFromAnIsolate(targetOutOfProcess, hostOutOfProcess) {
+  const target = new ivm.Isolate({ outOfProcess: targetOutOfProcess, inspector: true });
+  target.createContextSync({ inspector: true });
+  const host = new ivm.Isolate({ outOfProcess: hostOutOfProcess });
+  const context = host.createContextSync();
+  context.global.setSync('target', target);
+  const answered = new Promise((resolve) => context.global.setSync('answered', new ivm.Callback(resolve)));
+  const checks = context.evalSync(`
+    const session = target.createInspectorSession();
+    session.onResponse = (id, message) => answered([id, JSON.parse(message).result.result.value]);
+    let refused;
+    try { session.onNotification = 1; } catch (error) { refused = error.message; }
+    session.dispatchProtocolMessage(JSON.stringify({ id: 7, method: 'Runtime.evaluate', params: { expression: '40 + 2' } }));
+    [Object.isFrozen(session), typeof session.onResponse, refused]
+  `, { copy: true });
+  // (A message dispatched by isolate code does not keep this process alive, in one process too.)
+  const alive = setInterval(() => {}, 1000);
+  const response = await answered;
+  clearInterval(alive);
+  context.evalSync('session.dispose()');
+  target.dispose();
+  host.dispose();
+  return { checks, response };
+}
+
+test('an isolate given to isolate code can be debugged from it: the same answers in every mode', onNode, async () => {
+  const inProcess = await sessionFromAnIsolate(false, false);
+  assert.deepEqual(inProcess, { checks: [true, 'function', '`onNotification` must be a function'], response: [7, 42] });
+  assert.deepEqual(await sessionFromAnIsolate(true, false), inProcess);
+  assert.deepEqual(await sessionFromAnIsolate(false, true), inProcess);
+  assert.deepEqual(await sessionFromAnIsolate(true, true), inProcess);
+});
+
 test('used from an in-process isolate, an out-of-process isolate that runs out of memory fails the call with the memory-limit error; the caller goes on', onNode, () => {
   const target = new ivm.Isolate({ outOfProcess: true, memoryLimit: 16 });
   const host = new ivm.Isolate();

@@ -238,6 +238,9 @@ for (const kind of Object.keys(forwardedClasses)) {
   for (const name of SURFACE[kind].getters) {
     members[name] = { get() { return forward(this, SYNC, `get ${name}`, []); }, configurable: true };
   }
+  if (kind === 'Isolate') {
+    members.createInspectorSession = { value: function createInspectorSession() { return forward(this, SYNC, 'createInspectorSession', []); }, writable: true, configurable: true };
+  }
   if (SURFACE[kind].methods.includes('release')) {
     members.release.value = releaseForwarder(kind);
   }
@@ -245,6 +248,46 @@ for (const kind of Object.keys(forwardedClasses)) {
   forwardPrototypes.set(kind, prototype);
   crossingPrototypes.set(prototype, true);
 }
+
+// A session's handlers are kept here, as in one process, and called by Node's session, through
+// one function for each that it is given (an ignored Callback: delivered as an in-process
+// session's are, when this isolate is free).
+const forwardedHandlers = new WeakMapCtor();
+
+function setForwardedHandler(session, key, value) {
+  if (typeof value !== 'function') {
+    throw new TypeErrorCtor(`\`${key}\` must be a function`);
+  }
+  const handlers = weakMapGet(forwardedHandlers, session);
+  if (handlers === undefined) {
+    throw new TypeErrorCtor('Illegal invocation');
+  }
+  if (handlers[key] === undefined) {
+    const deliver = key === 'onResponse' ? (callId, message) => handlers.onResponse(callId, message) : (message) => handlers.onNotification(message);
+    forward(session, SYNC, `set ${key}`, [new Callback(deliver, { ignored: true })]);
+  }
+  handlers[key] = value;
+}
+
+function forwardedHandler(session, key) {
+  const handlers = weakMapGet(forwardedHandlers, session);
+  if (handlers === undefined) {
+    throw new TypeErrorCtor('Illegal invocation');
+  }
+  return handlers[key];
+}
+
+forwardPrototypes.set('Session', Object.freeze(Object.create(Session.prototype, Object.getOwnPropertyDescriptors({
+  dispatchProtocolMessage(message) {
+    checkCount('dispatchProtocolMessage', arguments, 1);
+    forward(this, SYNC, 'dispatchProtocolMessage', [checkString('dispatchProtocolMessage', 1, message)]);
+  },
+  dispose() { forward(this, SYNC, 'dispose', []); },
+  get onNotification() { return forwardedHandler(this, 'onNotification'); },
+  set onNotification(value) { setForwardedHandler(this, 'onNotification', value); },
+  get onResponse() { return forwardedHandler(this, 'onResponse'); },
+  set onResponse(value) { setForwardedHandler(this, 'onResponse', value); },
+}))));
 
 class Forwarder extends Base {}
 
@@ -254,6 +297,9 @@ function makeForwarder(kind, dispatch) {
   const forwarder = new Forwarder();
   setPrototypeOf(forwarder, mapGet(forwardPrototypes, kind));
   weakMapSet(dispatchers, forwarder, dispatch);
+  if (kind === 'Session') {
+    weakMapSet(forwardedHandlers, forwarder, { onNotification: undefined, onResponse: undefined });
+  }
   if (kind !== 'Script' && kind !== 'Module') {
     freeze(forwarder);
   }

@@ -14,7 +14,8 @@
 // lib/host.js); `outOfProcess(options)` makes out-of-process isolates and `callbackFunctions`, a
 // WeakMap, receives each Callback's function and mode for them, and `copiesInto`, a WeakMap set
 // once there is an out-of-process isolate, the value and `transferIn` of each ExternalCopyInto
-// (see lib/remote/parent.js).
+// (see lib/remote/parent.js); the facade sets `surface`, the methods of the classes that
+// forwarders have (forward.js), which Node's objects for a child's have too.
 //
 // The facade validates arguments with isolated-vm's messages and passes them to the binding as
 // plain positional values; the binding does the work. Instances carry a native handle, attached

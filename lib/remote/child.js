@@ -21,7 +21,7 @@ const messages = require('./messages');
 const { Codec, TAG } = require('./codec');
 const { ChildSession } = require('./inspector');
 const { twinsOf, releasedCall } = require('./twins');
-const { reclassing } = require('./forward');
+const { reclassing, asked } = require('./forward');
 
 const FD = 3;
 // (An Isolate is the parent's own, which crosses as id 0, or one the guest made.)
@@ -128,7 +128,7 @@ function stand(tag) {
 // of their class (lib/host.js's `forwardable` reads it) and nothing else, since only their
 // forwarders call them, through `forwarding.dispatch`, which asks the parent; their ids there.
 const forwardedPrototypes = {};
-for (const kind of ['Isolate', 'Context', 'Script', 'Module', 'Reference', 'Dereference']) {
+for (const kind of ['Isolate', 'Context', 'Script', 'Module', 'Reference', 'Dereference', 'Session']) {
   forwardedPrototypes[kind] = Object.freeze(Object.create(null));
   remotePrototypes.set(forwardedPrototypes[kind], kind);
 }
@@ -136,7 +136,7 @@ const forwardedIds = new WeakMap();
 // (A released forwarder crosses as a released object of its class, which answers for itself.)
 forwarding.dispatch = (object, name, args) => reclassing(() => {
   if (forwardedIds.has(object)) {
-    return channel.call(forwardedIds.get(object), name, args);
+    return asked(name, channel.call(forwardedIds.get(object), name, args), forwarding.askedFor);
   }
   return releasedCall(object, name, args, (arg) => (forwardedIds.has(arg) ? twinsOf(ivm).live[remotePrototypes.get(Object.getPrototypeOf(arg))] : arg));
 });

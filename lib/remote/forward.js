@@ -4,22 +4,37 @@
 // Reference, for objects of out-of-process isolates (this process's objects for a child's);
 // those of a child's guest call it over the channel, for objects of other children or of
 // in-process isolates (lib/remote/parent.js).
-function createDispatcher(ivm) {
+// What a forwarder's call of these methods gives is given back to it (see lib/host.js).
+const ASKED_FOR = new Set(['createInspectorSession', 'derefInto']);
+
+function createDispatcher(ivm, askedFor) {
   // The resolver of the isolate that called instantiate(), which gave it as a Reference to it.
   const resolverOf = (reference, sync) => (sync
     ? (specifier, referrer) => reference.applySync(undefined, [specifier, referrer])
     : (specifier, referrer) => reference.apply(undefined, [specifier, referrer], { result: { promise: true } }));
-  // `name`: a method's, or 'get NAME' for a getter.
+  // `name`: a method's, or 'get NAME' / 'set NAME' for an accessor.
   return (object, name, args) => reclassing(() => dispatch(object, name, args), true);
   function dispatch(object, name, args) {
     if (name.startsWith('get ')) {
       return object[name.slice(4)];
     }
+    if (name.startsWith('set ')) {
+      object[name.slice(4)] = args[0];
+      return undefined;
+    }
     if ((name === 'instantiate' || name === 'instantiateSync') && args[1] instanceof ivm.Reference) {
       args[1] = resolverOf(args[1], name === 'instantiateSync');
     }
-    return object[name](...args);
+    return asked(name, object[name](...args), askedFor);
   }
+}
+
+// `result` of method `name`, added to `askedFor` if it is what the forwarder asked for.
+function asked(name, result, askedFor) {
+  if (ASKED_FOR.has(name) && result !== null && typeof result === 'object') {
+    askedFor.add(result);
+  }
+  return result;
 }
 
 const RECLASSED = { EvalError, URIError };
@@ -56,4 +71,4 @@ function reclassing(call, cut) {
   return result instanceof Promise ? result.catch((error) => Promise.reject(reclassed(error))) : result;
 }
 
-module.exports = { createDispatcher, reclassing };
+module.exports = { createDispatcher, reclassing, asked };

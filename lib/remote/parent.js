@@ -33,8 +33,6 @@ let asyncMethods;
 const FORWARDED_HERE = new Set(['Isolate', 'Context', 'Script', 'Module']);
 // The objects given to a child as forwarders: of another child, or of this process.
 const forwardedObjects = new WeakSet();
-// What derefInto() gave them, which a child's forwarder asked for.
-const dereferencesAskedFor = new WeakSet();
 // What runs their calls (lib/remote/forward.js).
 let dispatch;
 
@@ -244,7 +242,7 @@ function prototypes(ivm, binding, inProcess, facadeSurface) {
   }
   // Given to in-process isolates, they become forwarders, which call `dispatch` (a forwarder
   // released there crosses as a released in-process object of its class: see `releasedCall`).
-  dispatch = createDispatcher(ivm);
+  dispatch = createDispatcher(ivm, forwarding.askedFor);
   forwarding.dispatch = (object, name, args) => (owners.has(object) || name.startsWith('get ') ? dispatch(object, name, args) : releasedCall(object, name, args, (arg) => (owners.has(arg) ? twinOf(arg) : arg)));
   binding.forwardingEnable();
   return made;
@@ -405,9 +403,10 @@ function createIsolate(ivm, binding, hostOptions, options) {
   // (This child's own objects were found before: see Codec#tag.)
   const describe = (value) => {
     if (owners.has(value)) {
-      // (An inspector session is not given anywhere, as in one process.)
+      // (An inspector session is not given anywhere, as in one process, but to the forwarder
+      // that made it.)
       const kind = remotePrototypes.get(Object.getPrototypeOf(value));
-      if (kind === 'Session') {
+      if (kind === 'Session' && !forwarding.askedFor.has(value)) {
         throw new TypeError('A non-transferable value was passed');
       }
       return forwardedTag(value, kind);
@@ -438,16 +437,16 @@ function createIsolate(ivm, binding, hostOptions, options) {
     // References give stand-ins), as in one process when given to another isolate; unless the
     // child's forwarder asked for it (see `serve`), to give it back.
     if (Object.getPrototypeOf(value)?.constructor?.name === 'Dereference' && facadePrototypes.has(Object.getPrototypeOf(value))) {
-      if (!dereferencesAskedFor.has(value)) {
+      if (!forwarding.askedFor.has(value)) {
         throw new TypeError('Cannot dereference this into target isolate');
       }
       return forwardedTag(value, 'Dereference');
     }
     // An Isolate, Context, Script or Module of this process, as a forwarder; an inspector
-    // session is not given anywhere, as in one process.
+    // session is not given anywhere, as in one process, but to the forwarder that made it.
     const prototype = Object.getPrototypeOf(value);
     if (facadePrototypes.has(prototype)) {
-      if (!FORWARDED_HERE.has(prototype.constructor.name)) {
+      if (!FORWARDED_HERE.has(prototype.constructor.name) && !forwarding.askedFor.has(value)) {
         throw new TypeError('A non-transferable value was passed');
       }
       return forwardedTag(value, prototype.constructor.name);
@@ -478,11 +477,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
     const object = codec.object(target);
     // An object given as a forwarder, which calls it (see `forwardedTag`).
     if (forwardedObjects.has(object)) {
-      const result = dispatch(object, name, args);
-      if (name === 'derefInto') {
-        dereferencesAskedFor.add(result);
-      }
-      return result;
+      return dispatch(object, name, args);
     }
     if (object instanceof ivm.Reference) {
       const value = object.deref();
