@@ -677,16 +677,18 @@ class Writer {
 
 // `standIns`: objects that stand for objects of another process, copied by their handler's
 // `copy()` (see lib/host.js); `remotePrototypes`: the prototypes of the objects standing for
-// those of out-of-process isolates, which no copy can hold (lib/remote/parent.js).
+// those of out-of-process isolates, with their classes' names (lib/remote/parent.js).
 module.exports = function createSerializer(binding, lib, facadePrototypes, standIns, remotePrototypes) {
   // isolated-vm objects (with the class prototypes of the facade, or the module itself) are
-  // host objects; the binding confirms they are real. One of an out-of-process isolate is an
-  // error (it would be copied as an empty object).
+  // host objects; the binding confirms they are real. So are the objects standing for those of
+  // out-of-process isolates, which the copy holds as forwarders (src/bridge/forward.rs), but
+  // an inspector session, as in one process.
   const isHandle = (object, prototype) => {
-    if (remotePrototypes.has(prototype)) {
-      throw new TypeErrorCtor('An object of an out-of-process isolate could not be cloned');
+    const remote = remotePrototypes.get(prototype);
+    if (remote === 'Session') {
+      throw new TypeErrorCtor('A non-transferable value was passed');
     }
-    return facadePrototypes.has(prototype) && binding.isHandle(object);
+    return remote !== undefined || (facadePrototypes.has(prototype) && binding.isHandle(object));
   };
 
   function transfersOf(transferList) {

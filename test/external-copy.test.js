@@ -224,7 +224,7 @@ test('a SharedArrayBuffer is shared, not copied, between Node and isolates', run
   other.dispose();
 });
 
-test('isolated-vm objects nested in a copy arrive as working objects', runtime.inProcessOnly('a copy cannot hold objects of out-of-process isolates'), () => {
+test('isolated-vm objects nested in a copy arrive as working objects', () => {
   const { isolate, context } = setup();
   const data = new ivm.ExternalCopy({ isolate, context, global: context.global });
   const copied = data.copy();

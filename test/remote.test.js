@@ -428,18 +428,40 @@ test('References, Callbacks, ExternalCopies and promises cross both ways', onNod
   isolate.dispose();
 });
 
-test('what cannot be given to or from an out-of-process isolate fails with a clear error, never an empty copy', onNode, () => {
+test('copies hold objects of out-of-process isolates: they arrive as themselves in Node and as working objects in any isolate', onNode, () => {
+  const isolate = new ivm.Isolate({ outOfProcess: true });
+  const context = isolate.createContextSync();
+  const copy = new ivm.ExternalCopy({ isolate, context, global: context.global, n: 1 });
+  const back = copy.copy();
+  assert.deepEqual([back.isolate === isolate, back.context === context, back.global === context.global, back.n], [true, true, true, 1]);
+  const use = 'data.context.evalSync("6 * 7") + data.global.typeof + (data.isolate instanceof ivm.Isolate)';
+  const localIsolate = new ivm.Isolate();
+  const otherIsolate = new ivm.Isolate({ outOfProcess: true });
+  for (const receiver of [localIsolate.createContextSync(), context, otherIsolate.createContextSync()]) {
+    receiver.global.setSync('ivm', ivm);
+    receiver.global.setSync('data', copy.copyInto());
+    assert.equal(receiver.evalSync(use), '42objecttrue');
+    receiver.global.setSync('data', { isolate, context, global: context.global }, { copy: true });
+    assert.equal(receiver.evalSync(use), '42objecttrue');
+  }
+  // An inspector session is not copied, as in one process.
+  const inspected = new ivm.Isolate({ outOfProcess: true, inspector: true });
+  const session = inspected.createInspectorSession();
+  assert.throws(() => new ivm.ExternalCopy({ session }), { name: 'TypeError', message: 'A non-transferable value was passed' });
+  session.dispose();
+  inspected.dispose();
+  for (const each of [isolate, localIsolate, otherIsolate]) {
+    each.dispose();
+  }
+});
+
+test('what cannot be given to or from an out-of-process isolate fails with a clear error', onNode, () => {
   const isolate = new ivm.Isolate({ outOfProcess: true });
   const context = isolate.createContextSync();
   const local = new ivm.Isolate({ outOfProcess: false });
   const localContext = local.createContextSync();
   const other = new ivm.Isolate({ outOfProcess: true });
   const otherContext = other.createContextSync();
-  // A copy cannot hold an object of an out-of-process isolate (it would hold an empty object).
-  for (const object of [other, otherContext, otherContext.global]) {
-    assert.throws(() => new ivm.ExternalCopy({ object }), { name: 'TypeError', message: 'An object of an out-of-process isolate could not be cloned' });
-    assert.throws(() => localContext.global.setSync('x', { object }, { copy: true }), { name: 'TypeError', message: 'An object of an out-of-process isolate could not be cloned' });
-  }
   // A promise stays in its process.
   const noPromise = { name: 'TypeError', message: 'A promise cannot be given to an isolate of another process' };
   localContext.global.setSync('remote', context);

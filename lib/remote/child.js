@@ -65,12 +65,12 @@ function describe(value) {
 
 // A copy of the parent's (an ExternalCopy made there, see `stand`) as lib/clone.js's serialize
 // gives one: [SERIALIZED, bytes, handles, shared], or [BUFFER, buffer, moved, view, offset,
-// length] for a buffer or a view (from externalCopyExport's parts: [2, bytes, []] and
-// [1, buffer, _, view, offset, length]).
+// length] for a buffer or a view (from externalCopyExport's parts: [2, bytes, [], _, _, _,
+// handles] and [1, buffer, _, view, offset, length]).
 function serialized(copy) {
-  const [kind, buffer, , view, byteOffset, byteLength] = binding.externalCopyExport(copy);
+  const [kind, buffer, , view, byteOffset, byteLength, handles = []] = binding.externalCopyExport(copy);
   copy.release();
-  return kind === 2 ? [copyKinds.SERIALIZED, new Uint8Array(buffer), [], []] : [copyKinds.BUFFER, buffer, false, view, byteOffset, byteLength];
+  return kind === 2 ? [copyKinds.SERIALIZED, new Uint8Array(buffer), handles, []] : [copyKinds.BUFFER, buffer, false, view, byteOffset, byteLength];
 }
 
 // This side's object for one of the parent's: a Reference to a value of the parent is a

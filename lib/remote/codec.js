@@ -9,8 +9,9 @@
 //                                      Module, Callback or function, with its source); the
 //                                      receiver makes the object that stands for it (`stand(tag)`)
 //   { [TAG]: 'ivm' } / { [TAG]: 'lib' } the module or `ivm.lib`: the receiver's own
-//   { [TAG]: 'copy', parts }           an ExternalCopy (binding.externalCopyExport's parts): the
-//                                      receiver makes its own of the same bytes
+//   { [TAG]: 'copy', parts }           an ExternalCopy (binding.externalCopyExport's parts, its
+//                                      objects encoded): the receiver makes its own of the same
+//                                      bytes
 //   { [TAG]: 'copyInto', parts, transferIn }  what `copyInto()` gave: the receiver makes its own
 //   { [TAG]: 'data', parts, value }    `value` with its data parts, each { [TAG]: 'leaf', index },
 //                                      in one copy (`parts`)
@@ -217,7 +218,7 @@ class Codec {
       return { [TAG]: 'promise', id: this.onPromise(value) };
     }
     if (value instanceof this.ivm.ExternalCopy) {
-      return { [TAG]: 'copy', parts: binding.externalCopyExport(value) };
+      return { [TAG]: 'copy', parts: this.exported(binding.externalCopyExport(value)) };
     }
     const fields = this.describe(value);
     if (fields === undefined) {
@@ -229,6 +230,22 @@ class Codec {
     // A function's stand-in is named by its source where it cannot be cloned (lib/clone.js).
     const source = fields.kind === 'function' ? functionToString(value) : undefined;
     return { [TAG]: 'object', id: this.hold(value), ...fields, source };
+  }
+
+  // externalCopyExport's parts as they cross: the isolated-vm objects a copy holds (its seventh
+  // part) cross as any does (see `imported`).
+  exported(parts) {
+    if (parts.length > 6) {
+      parts[6] = parts[6].map((handle) => this.encode(handle));
+    }
+    return parts;
+  }
+
+  imported(parts) {
+    if (parts.length > 6) {
+      parts[6] = parts[6].map((handle) => this.decode(handle));
+    }
+    return binding.externalCopyImport(...parts);
   }
 
   // A classified part of a value being encoded (a primitive, or an object a getter gave anew,
@@ -334,9 +351,9 @@ class Codec {
       case 'lib':
         return this.ivm.lib;
       case 'copy':
-        return binding.externalCopyImport(...value.parts);
+        return this.imported(value.parts);
       case 'copyInto':
-        return binding.externalCopyImport(...value.parts).copyInto({ transferIn: value.transferIn, release: true });
+        return this.imported(value.parts).copyInto({ transferIn: value.transferIn, release: true });
       case 'data':
         return this.decode(value.value, { seen: new Set(), leaves: binding.externalCopyImport(...value.parts).copy({ release: true }) });
       case 'leaf':

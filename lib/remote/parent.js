@@ -428,7 +428,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
       // Used once, as in one process.
       copiesInto.delete(value);
       // With transferIn, its buffers move out of the copy, which is then invalid, as in one process.
-      return { [TAG]: 'copyInto', parts: binding.externalCopyExport(value, transferIn), transferIn };
+      return { [TAG]: 'copyInto', parts: codec.exported(binding.externalCopyExport(value, transferIn)), transferIn };
     }
     if (Object.getPrototypeOf(value)?.constructor?.name === 'ExternalCopyInto') {
       throw new Error('The return value of `copyInto()` should only be used once');

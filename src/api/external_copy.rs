@@ -94,15 +94,24 @@ fn exported(data: &CopyData, take: bool) -> Result<Vec<Transferable>> {
       }
       parts
     }
-    // Memory and objects of this process cannot be in another.
-    Payload::Serialized(serialized) if !serialized.handles.is_empty() => return Err(not_crossing("An isolated-vm object")),
+    // Memory of this process cannot be in another.
     Payload::Serialized(serialized) if !serialized.wasm.is_empty() => return Err(not_crossing("A WebAssembly.Module")),
     Payload::Serialized(serialized) if serialized.shared.is_empty() => {
       let mut buffers = serialized.buffers.lock();
       // All or none: where one was moved away already, the others stay.
       buffers.iter().try_for_each(|bytes| valid(bytes.as_ref()).map(drop))?;
       let transferred = buffers.iter_mut().map(|bytes| moved_or_copied(bytes, take).map(array_buffer)).collect::<Result<_>>()?;
-      vec![Transferable::Number(2.0), array_buffer(Bytes::copy_of(&serialized.bytes)), Transferable::List(transferred)]
+      let mut parts = vec![Transferable::Number(2.0), array_buffer(Bytes::copy_of(&serialized.bytes)), Transferable::List(transferred)];
+      // Its isolated-vm objects, which lib/remote/codec.js sends as it sends any (as forwarders).
+      if !serialized.handles.is_empty() {
+        parts.extend([
+          Transferable::Undefined,
+          Transferable::Undefined,
+          Transferable::Undefined,
+          Transferable::List(serialized.handles.clone()),
+        ]);
+      }
+      parts
     }
     Payload::Serialized(_) | Payload::Shared { .. } => return Err(not_crossing("A SharedArrayBuffer")),
   })
@@ -130,7 +139,7 @@ fn array_buffer(bytes: Bytes) -> Transferable {
   Transferable::Copy { data, transfer_in: true }
 }
 
-parameters!(import_at: kind, value, transferred, viewKind, byteOffset, byteLength);
+parameters!(import_at: kind, value, transferred, viewKind, byteOffset, byteLength, handles);
 /// `externalCopyImport`: a new ExternalCopy of the parts `externalCopyExport` gave.
 pub fn import(front: &mut dyn Front) -> Result<()> {
   let data = match front.number(import_at::kind)? as u32 {
@@ -144,13 +153,12 @@ pub fn import(front: &mut dyn Front) -> Result<()> {
       let bytes = buffer_part(front, import_at::value)?;
       let copies = TransferOptions { kind: TransferType::Copy, ..TransferOptions::NONE };
       let buffers = front.transferable_list(import_at::transferred, copies)?.into_iter().map(transferred_part).collect::<Result<_>>()?;
-      CopyData::new(Payload::Serialized(Serialized {
-        bytes,
-        buffers: Mutex::new(buffers),
-        shared: Vec::new(),
-        wasm: Vec::new(),
-        handles: Vec::new(),
-      }))
+      let handles = if front.is_nullish(import_at::handles) {
+        Vec::new()
+      } else {
+        front.transferable_list(import_at::handles, TransferOptions::NONE)?
+      };
+      CopyData::new(Payload::Serialized(Serialized { bytes, buffers: Mutex::new(buffers), shared: Vec::new(), wasm: Vec::new(), handles }))
     }
     _ => return Err(not_exported()),
   };
