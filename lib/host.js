@@ -146,6 +146,9 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
     return kind !== undefined && (kind !== 'Session' || forwarding.askedFor.has(value));
   }
 
+  // Forwarders give the arguments of a call one by one (lib/facade/forward.js).
+  const dispatchEach = (object, name, ...args) => forwarding.dispatch(object, name, args);
+
   // What a value standing for an object of an out-of-process isolate crosses to in-process
   // isolates as (src/bridge/forward.rs): a forwarder of its class, which calls `dispatch`, with
   // compiled code's `cachedData` results.
@@ -154,7 +157,7 @@ module.exports = function createHost(binding, lib, facadePrototypes) {
       return undefined;
     }
     const kind = remotePrototypes.get(Object.getPrototypeOf(value));
-    return { kind, dispatch: forwarding.dispatch, cachedData: value.cachedData, cachedDataRejected: value.cachedDataRejected };
+    return { kind, dispatch: dispatchEach, cachedData: value.cachedData, cachedDataRejected: value.cachedDataRejected };
   }
 
   return {

@@ -177,12 +177,17 @@ function forward(forwarder, mode, name, args, method) {
   const bits = where === undefined ? 0 : transferOf(args[where[0]], where[1]);
   const result = { copy: mapHas(DATA_RESULTS, name) || (bits & COPY) !== 0, promise: mode === ASYNC || (bits & PROMISE) !== 0 };
   const options = { arguments: { copy: true }, result };
+  // Each argument on its own: a primitive's copy is itself, no serialization.
+  const crossed = [forwarder, name];
+  for (let i = 0; i < args.length; i++) {
+    crossed[i + 2] = args[i];
+  }
   if (mode === IGNORED) {
-    dispatch.applyIgnored(undefined, [forwarder, name, args], options);
+    dispatch.applyIgnored(undefined, crossed, options);
     return undefined;
   }
   if (mode !== ASYNC) {
-    return dispatch.applySync(undefined, [forwarder, name, args], options);
+    return dispatch.applySync(undefined, crossed, options);
   }
   // An error from the isolate names this isolate's caller after the boundary, as an async call
   // to an in-process isolate's does.
@@ -190,7 +195,7 @@ function forward(forwarder, mode, name, args, method) {
   captureStackTrace(site, method);
   return (async () => {
     try {
-      return await dispatch.apply(undefined, [forwarder, name, args], options);
+      return await dispatch.apply(undefined, crossed, options);
     } catch (error) {
       throw withCaller(error, site);
     }
