@@ -144,6 +144,16 @@ binding.forwardingEnable();
 
 let isolate;
 
+// The methods of this side's objects given the context they run in.
+const RUN_IN_CONTEXT = new Set(['run', 'runIgnored', 'runSync', 'instantiate', 'instantiateSync']);
+
+// What stands for another isolate's object where one of this isolate's is needed (the context a
+// script or module runs in, the module a resolver gives): its twin of an isolate of this process
+// (lib/remote/twins.js), which fails as an object of another isolate does in one process.
+function foreign(value) {
+  return forwardedIds.has(value) ? twinsOf(ivm).live[remotePrototypes.get(Object.getPrototypeOf(value))] ?? value : value;
+}
+
 function serve(target, name, args) {
   if (target === 0 && name === 'create') {
     const [options] = args;
@@ -175,6 +185,16 @@ function serve(target, name, args) {
   if (name.startsWith('set ')) {
     object[name.slice(4)] = args[0];
     return undefined;
+  }
+  if (RUN_IN_CONTEXT.has(name) && args.length > 0) {
+    args[0] = foreign(args[0]);
+  }
+  if ((name === 'instantiate' || name === 'instantiateSync') && typeof args[1] === 'function') {
+    const resolve = args[1];
+    args[1] = (...resolving) => {
+      const resolved = resolve(...resolving);
+      return resolved instanceof Promise ? resolved.then(foreign) : foreign(resolved);
+    };
   }
   // After `dispose`, the parent ends this process once the calls still pending are answered.
   return name === 'call' ? Reflect.apply(object, undefined, args) : object[name](...args);
