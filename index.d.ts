@@ -177,13 +177,13 @@ declare namespace IsolatedVM {
 		onCatastrophicError?: (message: string) => void;
 
 		/**
-		 * Run the isolate in a child process of its own (Node.js only; an addition of this
+		 * Run the isolate in a child process of its own (Node.js and Deno; an addition of this
 		 * implementation). The API works on it as on any isolate, but nothing the guest does can take
 		 * the host down: when V8 gives up (out of memory, a failed check, a crash, a kill from
 		 * outside), only the child ends, pending calls fail, later ones find the isolate disposed and
 		 * `onCatastrophicError` is told. The child runs under a system-call filter (Linux on x86_64).
-		 * What cannot cross a process boundary (a `SharedArrayBuffer`, objects of isolates) is listed
-		 * in the README.
+		 * What cannot cross a process boundary (a `SharedArrayBuffer`, a promise given to an isolate
+		 * of another process) is listed in the README.
 		 */
 		outOfProcess?: boolean;
 	};

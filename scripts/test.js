@@ -6,7 +6,7 @@
 // wait on isolates and child processes). Each suite's output is printed when it ends, then a
 // summary: per runtime, tests passed, failed and skipped (with the reasons the skipped tests
 // printed), and a total. `node-oop` is the machine's Node.js again, with every isolate out of
-// process. Fails when a runtime is missing (`npm run runtimes` installs them) or
+// process, and `deno-oop` Deno so. Fails when a runtime is missing (`npm run runtimes` installs them) or
 // any test fails. A whole run starts with the Rust side's checks (scripts/check-rust.js).
 //
 //   node scripts/test.js [--only name,name] [test files...]
@@ -24,9 +24,9 @@ const onlyAt = args.indexOf('--only');
 const only = onlyAt === -1 ? undefined : args.splice(onlyAt, 2)[1].split(',');
 const files = args.length > 0 ? args : fs.readdirSync(path.join(root, 'test')).filter((file) => file.endsWith('.test.js')).sort().map((file) => path.join('test', file));
 const PARALLEL = 2;
-// The API's suites run a second time on the machine's Node.js with every isolate out of process
-// (test/support/runtime.js: tests that cannot apply there say why they skip); not these, which
-// test the package, the sources or the out-of-process mode itself.
+// The API's suites run a second time on the machine's Node.js and on Deno with every isolate out
+// of process (test/support/runtime.js: tests that cannot apply there say why they skip); not
+// these, which test the package, the sources or the out-of-process mode itself.
 const NOT_AGAIN_OUT_OF_PROCESS = ['layers', 'package', 'protocol', 'remote', 'types'].map((name) => path.join('test', `${name}.test.js`));
 
 // How each runner is started, and how its closing lines count tests.
@@ -62,7 +62,7 @@ function withoutColor(env) {
 }
 
 function runnerOf(name) {
-  return name.startsWith('node') ? RUNNERS.node : RUNNERS[name];
+  return name.startsWith('node') ? RUNNERS.node : RUNNERS[name.replace(/-oop$/, '')];
 }
 
 // Runs one suite; resolves with its output, exit status, counts, skip reasons and duration.
@@ -90,8 +90,10 @@ function runSuite(runtime) {
 
 async function main() {
   const installed = runtimes();
-  const outOfProcess = { ...installed[0], name: 'node-oop', outOfProcess: true };
-  const all = [...installed, outOfProcess].filter((runtime) => only === undefined || only.includes(runtime.name));
+  // (Bun has no out-of-process isolates.)
+  const deno = installed.find((runtime) => runtime.name === 'deno');
+  const outOfProcess = [{ ...installed[0], name: 'node-oop', outOfProcess: true }, { ...deno, name: 'deno-oop', outOfProcess: true }];
+  const all = [...installed, ...outOfProcess].filter((runtime) => only === undefined || only.includes(runtime.name));
   const missing = all.filter((runtime) => runtime.missing);
   if (missing.length > 0) {
     console.error(`test: missing runtimes: ${missing.map((runtime) => `${runtime.name} ${runtime.version}`).join(', ')}; run \`npm run runtimes\` to install them`);

@@ -14,6 +14,8 @@ const v8Flags = require('../flags').inherit(JSON.parse(process.argv[2]));
 // process starts again without io_uring, it keeps its environment, empty).
 const zone = process.argv[3];
 const ivm = require('../index');
+// The guest's lib.hrtime reads the parent's clock.
+binding.setHrtimeOffset(Number(process.argv[4]));
 const { Channel } = require('./channel');
 const { standIns, remotePrototypes, forwarding } = require('../host');
 const { copyKinds } = require('../clone');
@@ -204,6 +206,11 @@ const codec = new Codec(ivm, describe, stand);
 const socket = new net.Socket({ fd: FD, readable: true, writable: false });
 // The parent gone, there is nothing left to do.
 const channel = new Channel(binding, FD, socket, codec, serve, () => process.exit(0), { holdLoop: true, lingerMicros: 200 });
+// Deno makes what it needs to catch signals (a socket pair) when code first asks for one, which
+// the filter would refuse later (Deno then panics): it is made now.
+if (typeof globalThis.Deno !== 'undefined') {
+  globalThis.Deno.addSignalListener('SIGUSR2', () => {});
+}
 binding.sandbox();
 if (zone !== '') {
   process.env.TZ = zone;

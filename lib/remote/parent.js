@@ -17,6 +17,9 @@ const { twinsOf, twinned, releasedCall } = require('./twins');
 const inspector = require('./inspector');
 
 const CHILD = path.join(__dirname, 'child.js');
+// The child's environment: empty, but on Deno a cache of its own in memory (Deno would otherwise
+// keep its cache's files open in the child, writable after the filter is in).
+const CHILD_ENV = typeof globalThis.Deno === 'undefined' ? {} : { DENO_DIR: '/dev/null' };
 const MEMORY_LIMIT = 'Isolate was disposed during execution due to memory limit';
 // After dispose(), how long the child has to answer the calls still pending (as an in-process
 // isolate settles them) before it is ended anyway: a stuck or hostile child must not keep this
@@ -269,7 +272,8 @@ function startChild(binding) {
   v8Flags ??= JSON.stringify(requestedV8Flags());
   // And the time zone, which the child's environment, empty, does not have and its filter does
   // not let it read.
-  const child = spawn(process.execPath, [...runtimeFlags, CHILD, v8Flags, timeZone()], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, windowsHide: true });
+  // And the offset of this process's clock, which the guest's lib.hrtime reads (see src/api/lib.rs).
+  const child = spawn(process.execPath, [...runtimeFlags, CHILD, v8Flags, timeZone(), String(binding.hrtimeOffset())], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: CHILD_ENV, windowsHide: true });
   const output = {
     text: '',
     keep(text) {
@@ -325,10 +329,9 @@ function takeSpare() {
 // ExternalCopyInto objects made in this process hold.
 function createIsolate(ivm, binding, hostOptions, options) {
   const { callbackFunctions, copiesInto, host, prototypes: facadePrototypes, surface } = hostOptions;
-  // Bun's sockets over inherited descriptors end at once in the child; on Deno the API runs, but
-  // a child's death is not told as on Node: out-of-process isolates are Node's for now (README).
-  if (process.versions.bun !== undefined || typeof globalThis.Deno !== 'undefined') {
-    throw new Error('Out-of-process isolates need Node.js');
+  // Bun's sockets over inherited descriptors end at once in the child (README.md).
+  if (process.versions.bun !== undefined) {
+    throw new Error('Out-of-process isolates need Node.js or Deno');
   }
   madePrototypes ??= prototypes(ivm, binding, facadePrototypes, surface);
   const { outOfProcess, onCatastrophicError, ...isolateOptions } = options;

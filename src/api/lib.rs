@@ -36,6 +36,21 @@ pub fn set_hrtime_base(seconds: f64, nanoseconds: f64) -> Result<()> {
   Ok(())
 }
 
+parameters!(offset_at:);
+/// `hrtimeOffset` (Node only): how far the host's clock is from the system's monotonic clock, in
+/// nanoseconds. An out-of-process isolate's child takes its parent's (`setHrtimeOffset`), so that
+/// `lib.hrtime` there reads the parent's clock (Deno's `process.hrtime` counts from its start).
+pub fn offset(front: &mut dyn Front) -> Result<()> {
+  front.ret(Transferable::Number(HRTIME_OFFSET_NS.load(Ordering::Relaxed) as f64))
+}
+
+parameters!(set_offset_at: offset);
+/// `setHrtimeOffset` (Node only): see `hrtimeOffset`.
+pub fn set_offset(front: &mut dyn Front) -> Result<()> {
+  HRTIME_OFFSET_NS.store(front.number(set_offset_at::offset)? as i64, Ordering::Relaxed);
+  front.ret(Transferable::Undefined)
+}
+
 parameters!(hrtime_at: lib);
 /// `libHrtime`: the time of the clock `process.hrtime` reads, as `[seconds, nanoseconds]`.
 /// The facade computes differences.

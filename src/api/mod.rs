@@ -118,6 +118,8 @@ pub static REMOTE_FUNCTIONS: &[Binding] = bindings! {
   "referenceIsHere" => reference::is_here / reference_at,
   "referenceInherits" => reference::inherits / reference_at,
   "forwardingEnable" => forward::enable / enable_at,
+  "hrtimeOffset" => lib::offset / offset_at,
+  "setHrtimeOffset" => lib::set_offset / set_offset_at,
 };
 
 /// Binding functions for the tests only, given to Node when the environment variable

@@ -36,7 +36,35 @@ pub fn read(fd: i32, bytes: &mut [u8], spin: Duration, wait: Duration) -> Result
       }
       // A child killed with bytes unread resets the connection: the same as closed.
       Some(libc::ECONNRESET) => return Ok(Some(0)),
+      // A pipe (Deno's for a child's stderr): read once something came.
+      Some(libc::ENOTSOCK) => return read_pipe(fd, bytes, until.saturating_sub(started.elapsed())),
       _ => return Err(failed("read from")),
+    }
+  }
+}
+
+/// `read` of a pipe: what came within `wait`, `None` if nothing did (a pipe may block reads).
+fn read_pipe(fd: i32, bytes: &mut [u8], wait: Duration) -> Result<Option<usize>> {
+  let mut poll = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+  let millis = if wait == Duration::MAX { -1 } else { wait.as_millis().min(i32::MAX as u128) as i32 };
+  loop {
+    // SAFETY: one valid pollfd.
+    match unsafe { libc::poll(&mut poll, 1, millis) } {
+      0 => return Ok(None),
+      count if count > 0 => break,
+      _ if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) => continue,
+      _ => return Err(failed("wait for")),
+    }
+  }
+  loop {
+    // SAFETY: `bytes` is valid for writes of its length; the pipe is readable, so this does not
+    // block.
+    let count = unsafe { libc::read(fd, bytes.as_mut_ptr().cast(), bytes.len()) };
+    if count >= 0 {
+      return Ok(Some(count as usize));
+    }
+    if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+      return Err(failed("read from"));
     }
   }
 }
