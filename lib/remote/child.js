@@ -48,12 +48,7 @@ function describe(value) {
           fields.released = true;
         }
       }
-      for (const key of ['cachedData', 'cachedDataRejected']) {
-        if (key in value) {
-          fields[key] = codec.encode(value[key]);
-        }
-      }
-      return fields;
+      return codec.compiledResults(value, fields);
     }
   }
   if (typeof value === 'function') {
@@ -114,11 +109,7 @@ function stand(tag) {
     // An object of another out-of-process isolate of the parent, which the guest gets as a
     // forwarder (lib/facade/forward.js) whose calls the parent runs on it (see `forwarding`).
     const standIn = Object.create(forwardedPrototypes[tag.of]);
-    for (const key of ['cachedData', 'cachedDataRejected']) {
-      if (key in tag) {
-        standIn[key] = codec.decode(tag[key]);
-      }
-    }
+    codec.giveCompiledResults(standIn, tag);
     forwardedIds.set(standIn, id);
     return codec.track(standIn, standIn, id);
   }

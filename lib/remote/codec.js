@@ -31,6 +31,7 @@ const functionToString = Function.prototype.call.bind(Function.prototype.toStrin
 const ERROR_TYPES = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError];
 
 const TAG = '\u0000isolated-vm';
+const COMPILED_RESULTS = ['cachedData', 'cachedDataRejected'];
 // How a part of a value crosses (Codec#classify).
 const AS_IS = 0;
 const DATA = 1;
@@ -230,6 +231,25 @@ class Codec {
     // A function's stand-in is named by its source where it cannot be cloned (lib/clone.js).
     const source = fields.kind === 'function' ? functionToString(value) : undefined;
     return { [TAG]: 'object', id: this.hold(value), ...fields, source };
+  }
+
+  // Compiled code's `cachedData` results cross with the tag of its object (`compiledResults`,
+  // into `fields`) and are given to the receiver's object for it (`giveCompiledResults`).
+  compiledResults(value, fields) {
+    for (const key of COMPILED_RESULTS) {
+      if (key in value) {
+        fields[key] = this.encode(value[key]);
+      }
+    }
+    return fields;
+  }
+
+  giveCompiledResults(standIn, tag) {
+    for (const key of COMPILED_RESULTS) {
+      if (key in tag) {
+        standIn[key] = this.decode(tag[key]);
+      }
+    }
   }
 
   // externalCopyExport's parts as they cross: the isolated-vm objects a copy holds (its seventh

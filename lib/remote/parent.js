@@ -389,11 +389,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
     }
     const standIn = Object.create(madePrototypes[tag.kind] ?? madePrototypes.Dereference);
     owners.set(standIn, { channel, id: tag.id, type: tag.type, dependencySpecifiers: tag.dependencySpecifiers, state });
-    for (const key of ['cachedData', 'cachedDataRejected']) {
-      if (key in tag) {
-        standIn[key] = codec.decode(tag[key]);
-      }
-    }
+    codec.giveCompiledResults(standIn, tag);
     if (tag.kind === 'Session') {
       // Frozen, as an in-process session is.
       Object.freeze(standIn);
@@ -461,13 +457,7 @@ function createIsolate(ivm, binding, hostOptions, options) {
   // compiled code's results.
   const forwardedTag = (value, kind) => {
     forwardedObjects.add(value);
-    const tag = { kind: 'forwarded', of: kind };
-    for (const key of ['cachedData', 'cachedDataRejected']) {
-      if (Object.hasOwn(value, key)) {
-        tag[key] = codec.encode(value[key]);
-      }
-    }
-    return tag;
+    return codec.compiledResults(value, { kind: 'forwarded', of: kind });
   };
   const codec = new Codec(ivm, describe, stand);
 
